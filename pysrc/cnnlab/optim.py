@@ -1,0 +1,64 @@
+"""Adam, the optimiser the book trains with (``torch.optim.Adam`` defaults)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) with PyTorch's defaults.
+
+    ``m ← β₁m + (1-β₁)g``, ``v ← β₂v + (1-β₂)g²``,
+    ``w ← w - lr · m̂ / (sqrt(v̂) + ε)`` with the bias-corrected ``m̂ = m / (1-β₁ᵗ)``,
+    ``v̂ = v / (1-β₂ᵗ)``. Parameters are updated in place.
+
+    >>> w = {"w": np.array([1.0])}
+    >>> opt = Adam(w, lr=0.1)
+    >>> opt.step({"w": np.array([2.0])})
+    >>> w["w"].round(6).tolist()
+    [0.9]
+    """
+
+    def __init__(self, params: dict[str, np.ndarray], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        if lr <= 0:
+            raise ValueError(f"learning rate must be positive, got {lr}")
+        self.params = params
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.steps = 0
+        self.m = {name: np.zeros_like(w) for name, w in params.items()}
+        self.v = {name: np.zeros_like(w) for name, w in params.items()}
+
+    def step(self, grads: dict[str, np.ndarray]) -> None:
+        """Apply one update from ``grads`` (named like the parameters)."""
+        self.steps += 1
+        beta1, beta2 = self.betas
+        step_size = self.lr / (1 - beta1 ** self.steps)
+        root_correction = math.sqrt(1 - beta2 ** self.steps)  # Python floats keep float32 math
+        for name, w in self.params.items():
+            g, m, v = grads[name], self.m[name], self.v[name]
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * np.square(g)
+            # PyTorch's form: eps is added to sqrt(v̂), i.e. sqrt(v)/sqrt(1-β₂ᵗ) + eps.
+            w -= step_size * m / (np.sqrt(v) / root_correction + self.eps)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Moments and step count as flat arrays, for checkpoints."""
+        state = {"steps": np.array(self.steps), "lr": np.array(self.lr)}
+        state.update({"m." + k: v for k, v in self.m.items()})
+        state.update({"v." + k: v for k, v in self.v.items()})
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what :meth:`state_dict` saved."""
+        self.steps = int(state["steps"])
+        self.lr = float(state["lr"])
+        for name in self.params:
+            self.m[name][...] = state["m." + name]
+            self.v[name][...] = state["v." + name]
