@@ -1,0 +1,187 @@
+/*
+ * Code cells: the ```pyodide blocks of a page (HTML from hooks/code_cells.py).
+ *
+ * Each cell gets an editor (CodeMirror, loaded on demand), Run (also Ctrl/Cmd+Enter), Reset
+ * and Stop. Cells share the page's Python namespace in page order, like the build: running a
+ * cell first runs the shared cells above it that have not run in this Python yet. Edits are
+ * kept in localStorage, keyed by page, cell and a hash of the author's code.
+ */
+
+const STOPPED_NOTE =
+  "Stopped: the page's Python was ended and restarted. Variables from earlier cells are gone; " +
+  "running a cell runs the cells above it again first.\n";
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null; // storage disabled: edits are simply not kept
+  }
+}
+
+function renderSegments(output, segments) {
+  output.replaceChildren(
+    ...segments.map(([kind, text]) => {
+      const span = document.createElement("span");
+      span.className = `cnnlab-out cnnlab-out--${kind}`;
+      span.textContent = text;
+      return span;
+    }),
+  );
+}
+
+function button(label, testid, title) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = `cnnlab-button cnnlab-button--${testid}`;
+  element.dataset.testid = testid;
+  element.textContent = label;
+  element.title = title;
+  return element;
+}
+
+class Cell {
+  constructor(element, page) {
+    this.element = element;
+    this.page = page;
+    this.index = Number(element.dataset.cellIndex);
+    this.label = `<cell ${this.index + 1}>`;
+    this.shared = !("fresh" in element.dataset);
+    this.buildless = "nobuild" in element.dataset;
+    this.original = element.querySelector("code").textContent.replace(/\n$/, "");
+    this.ranIn = 0; // the runtime generation this cell last ran in
+    this.running = false;
+    this.storageKey = `cnnlab:cell:${page.path}#${this.index}:${element.dataset.hash}`;
+    this.editorHost = element.querySelector('[data-testid="code-editor"]');
+    this.output = element.querySelector('[data-testid="output"]');
+
+    this.run = button("Run", "run", "Run this cell (Ctrl+Enter)");
+    this.reset = button("Reset", "reset", "Back to the page's code");
+    this.stop = button("Stop", "stop", "Stop Python (restarts it)");
+    this.stop.disabled = true;
+    const bar = document.createElement("div");
+    bar.className = "cnnlab-cell__bar";
+    const hint = document.createElement("span");
+    hint.className = "cnnlab-cell__hint";
+    hint.textContent = "Ctrl+Enter runs";
+    bar.append(this.run, this.reset, this.stop, hint);
+    this.editorHost.after(bar);
+
+    this.run.addEventListener("click", () => this.runWithPrerequisites());
+    this.reset.addEventListener("click", () => this.resetCode());
+    this.stop.addEventListener("click", () => page.runtime.restart(STOPPED_NOTE));
+    this.code = this.saved() ?? this.original;
+    this.markEdited();
+  }
+
+  saved() {
+    const store = storage();
+    if (!store) return null;
+    // Edits of an older version of the author's code are stale: drop them.
+    const prefix = this.storageKey.slice(0, this.storageKey.lastIndexOf(":") + 1);
+    for (let i = store.length - 1; i >= 0; i -= 1) {
+      const key = store.key(i);
+      if (key.startsWith(prefix) && key !== this.storageKey) store.removeItem(key);
+    }
+    return store.getItem(this.storageKey);
+  }
+
+  mountEditor(createEditor) {
+    this.editor = createEditor({
+      parent: this.editorHost,
+      doc: this.code,
+      label: `Python code, cell ${this.index + 1}. Ctrl+Enter runs it; Escape then Tab leaves the editor.`,
+      onRun: () => this.runWithPrerequisites(),
+      onChange: (code) => this.edited(code),
+    });
+    this.editorHost.querySelector(".highlight")?.remove();
+    this.element.classList.add("cnnlab-cell--editable");
+  }
+
+  edited(code) {
+    this.code = code;
+    const store = storage();
+    if (store) {
+      if (code === this.original) store.removeItem(this.storageKey);
+      else store.setItem(this.storageKey, code);
+    }
+    this.markEdited();
+  }
+
+  markEdited() {
+    this.element.classList.toggle("cnnlab-cell--edited", this.code !== this.original);
+    this.reset.disabled = this.code === this.original;
+  }
+
+  resetCode() {
+    this.editor?.setCode(this.original);
+    this.edited(this.original);
+  }
+
+  async runWithPrerequisites() {
+    if (this.running) return;
+    const runtime = this.page.runtime;
+    const earlier = this.page.cells.filter(
+      (c) => this.shared && c.index < this.index && c.shared && !c.buildless && c.ranIn !== runtime.generation,
+    );
+    this.begin(earlier.length ? "Running the cells above first…" : "");
+    for (const cell of earlier) {
+      if (!(await cell.execute())) {
+        this.finish([["note", STOPPED_NOTE]], "error");
+        return;
+      }
+    }
+    await this.execute();
+  }
+
+  begin(text) {
+    this.running = true;
+    this.run.disabled = true;
+    this.stop.disabled = false;
+    this.output.dataset.state = "running";
+    this.output.dataset.source = "browser";
+    const waiting = this.page.runtime.state === "ready" ? "Running…" : "Waiting for Python to load…";
+    this.output.textContent = text || waiting;
+  }
+
+  finish(segments, state) {
+    renderSegments(this.output, segments);
+    this.output.dataset.state = state;
+    this.running = false;
+    this.run.disabled = false;
+    this.stop.disabled = true;
+  }
+
+  /** Run this cell; false if Python was stopped meanwhile. */
+  async execute() {
+    const runtime = this.page.runtime;
+    const generation = runtime.generation;
+    this.begin();
+    try {
+      const result = await runtime.run(this.code, { label: this.label, fresh: !this.shared });
+      this.ranIn = generation;
+      this.finish(result.segments, result.ok ? "done" : "error");
+      return true;
+    } catch (error) {
+      const stopped = error.name === "StoppedError";
+      this.finish([["note", stopped ? error.message : `${error.name}: ${error.message}\n`]], "error");
+      return !stopped;
+    }
+  }
+}
+
+/**
+ * Set up the cells in `container`.
+ * @param {{runtime: Runtime, path: string}} page  path: the page's path below the site root
+ * @param {URL} editorURL  the CodeMirror bundle
+ */
+export function mountCells(container, page, editorURL) {
+  const elements = [...container.querySelectorAll('[data-testid="code-cell"]')];
+  page.cells = elements.map((element) => new Cell(element, page));
+  if (page.cells.length) {
+    import(editorURL.href).then(({ createEditor }) => {
+      page.cells.forEach((cell) => cell.element.isConnected && cell.mountEditor(createEditor));
+    });
+  }
+  return page.cells;
+}

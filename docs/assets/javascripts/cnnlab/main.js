@@ -1,0 +1,58 @@
+/*
+ * CNN Lab's page script (an ES module, loaded on every page via mkdocs.yml extra_javascript).
+ *
+ * On each page that runs Python (it has a [data-testid="runtime-status"] element, added by
+ * hooks/site_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
+ * up the page's code cells and widgets. With mkdocs-material's instant navigation the page
+ * changes without a reload: `document$` emits, the previous page's worker is ended, and the
+ * new page is set up.
+ *
+ * Globals for widget modules: CNNLab.widgets.register(name, mount), CNNLab.runtime (the
+ * current page's Runtime, see runtime.js), CNNLab.NDArray.
+ * How to write cells and widgets: docs/contributing/authoring.md.
+ */
+import { mountCells } from "./cells.js";
+import { NDArray, Runtime, showStatus } from "./runtime.js";
+import { mountWidgets, register } from "./widgets.js";
+
+const here = new URL(import.meta.url);
+const siteRoot = new URL("../../../", here); // this file is assets/javascripts/cnnlab/main.js
+const workerURL = new URL("worker.js", here);
+const editorURL = new URL("../../vendor/codemirror.js", here);
+const widgetsBase = new URL("../widgets/", here);
+
+const CNNLab = { widgets: { register }, runtime: null, NDArray, page: null };
+window.CNNLab = CNNLab;
+
+let current = null; // {status, runtime, cleanups}
+
+function leavePage() {
+  if (!current) return;
+  current.cleanups.forEach((cleanup) => cleanup());
+  current.runtime.terminate();
+  current = null;
+  CNNLab.runtime = null;
+  CNNLab.page = null;
+}
+
+async function enterPage() {
+  const status = document.querySelector('[data-testid="runtime-status"]');
+  if (current && current.status === status) return; // same page (e.g. an anchor link)
+  leavePage();
+  if (!status) return;
+  const runtime = new Runtime(JSON.parse(status.dataset.config), siteRoot, workerURL);
+  const page = { runtime, path: location.pathname.slice(siteRoot.pathname.length), cells: [] };
+  current = { status, runtime, cleanups: [showStatus(status, runtime)] };
+  CNNLab.runtime = runtime;
+  CNNLab.page = page;
+  // The runtime starts as the page opens, in the background (the worker keeps the page free).
+  runtime.start();
+  const content = status.closest("article") || document.body;
+  mountCells(content, page, editorURL);
+  const cleanups = await mountWidgets(content, runtime, widgetsBase);
+  if (current && current.runtime === runtime) current.cleanups.push(...cleanups);
+  else cleanups.forEach((cleanup) => cleanup());
+}
+
+if (window.document$) window.document$.subscribe(() => enterPage());
+else enterPage();
