@@ -45,11 +45,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
-from labrunner.cells import run_cell
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx.superfences import SuperFencesException
+
+from labrunner.cells import run_cell
 
 log = logging.getLogger("mkdocs.plugins.code_cells")
 
