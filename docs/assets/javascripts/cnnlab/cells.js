@@ -180,7 +180,15 @@ export function mountCells(container, page, editorURL) {
   page.cells = elements.map((element) => new Cell(element, page));
   if (page.cells.length) {
     import(editorURL.href).then(({ createEditor }) => {
-      page.cells.forEach((cell) => cell.element.isConnected && cell.mountEditor(createEditor));
+      // One editor per task, so the page stays responsive while they mount.
+      const waiting = [...page.cells];
+      const mountNext = () => {
+        const cell = waiting.shift();
+        if (!cell) return;
+        if (cell.element.isConnected) cell.mountEditor(createEditor);
+        setTimeout(mountNext, 0);
+      };
+      mountNext();
     });
   }
   return page.cells;
