@@ -5,7 +5,8 @@ The site carries everything it runs, so pages make no request to another origin:
 - Pyodide 0.17.1 from the npm package ``@pyodide/pyodide`` (``npm ci``): the core files, NumPy,
   and further packages only if some page asks for them in its front matter;
 - ``cnnlab`` (``pysrc/cnnlab``) and ``labrunner`` (``hooks/labrunner``) as one zip;
-- the files in ``pretrained/`` for pages that use the model;
+- the files in ``pretrained/``, at ``pretrained/`` in the site: the weights for pages that use
+  the model (front matter below), the figures for pages to show;
 - KaTeX (math) and a CodeMirror bundle (the cells' editor, bundled by esbuild).
 
 Where Pyodide comes from is one setting: ``extra.pyodide_url`` in ``mkdocs.yml`` (relative to
@@ -54,6 +55,7 @@ PRETRAINED_DIR = "pretrained"
 SITE_PYODIDE = "assets/pyodide/"
 SITE_RUNTIME = "assets/runtime/"
 SITE_VENDOR = "assets/vendor/"
+SITE_PRETRAINED = "pretrained/"  # as in the repository: pages show pretrained/figures/*
 RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget)"')  # from code_cells.py
 
 
@@ -127,8 +129,12 @@ def python_zip() -> bytes:
 
 
 def pretrained_files() -> list:
+    """Everything in ``pretrained/`` (weights, manifest, figures), hidden files excepted."""
     folder = settings.root / PRETRAINED_DIR
-    return sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(
+        path for path in folder.rglob("*")
+        if path.is_file() and not any(p.startswith(".") for p in path.relative_to(folder).parts)
+    )
 
 
 def editor_bundle() -> bytes:
@@ -178,10 +184,11 @@ def stages(runtime: dict) -> list:
         "url": f"{SITE_RUNTIME}python.zip?v={zip_digest[:12]}",
         "size": len(settings.python_zip), "sha256": zip_digest}]})
     if runtime["weights"]:
-        files = pretrained_files()
+        # Python gets the top-level files (weights, manifest); figures are for pages to show.
+        files = [p for p in pretrained_files() if p.parent == settings.root / PRETRAINED_DIR]
         if not files:
             raise PluginError(f"a page loads the model weights but {PRETRAINED_DIR}/ is empty")
-        described = [describe(f"{SITE_RUNTIME}pretrained/{p.name}", p) for p in files]
+        described = [describe(f"{SITE_PRETRAINED}{p.name}", p) for p in files]
         for entry in described:
             entry["url"] += "?v=" + entry["sha256"][:12]
         result.append({"id": "weights", "label": "model weights", "files": described})
@@ -232,7 +239,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             add(SITE_PYODIDE + name, dist / name)
     files.append(File.generated(config, SITE_RUNTIME + "python.zip", content=settings.python_zip))
     for path in pretrained_files():
-        add(f"{SITE_RUNTIME}pretrained/{path.name}", path)
+        add(SITE_PRETRAINED + path.relative_to(settings.root / PRETRAINED_DIR).as_posix(), path)
     katex = settings.root / "node_modules/katex/dist"
     for name in KATEX_FILES:
         add(f"{SITE_VENDOR}katex/{name}", katex / name)

@@ -12,7 +12,7 @@ from cnnlab import signal
 
 PAGE = "lab/cells/"
 # The demo page's cells, by index.
-SETUP, CONV1D, NP_CONVOLVE, SIZE_S1, SIZE_S2, ERROR, FRESH, HUGE, ENDLESS = range(9)
+SETUP, CONV1D, NP_CONVOLVE, SIZE_S1, SIZE_S2, ERROR, FRESH, HUGE, ENDLESS, MODEL = range(10)
 NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 
 
@@ -23,7 +23,7 @@ def numbers(text: str) -> list:
 
 def test_cells_run_in_the_browser_and_match_the_build(open_page, wait_ready, run_cell, cell_output):
     page = open_page(PAGE)
-    built = [cell_output(page, i) for i in range(SIZE_S2 + 1)]
+    built = [cell_output(page, i) for i in range(MODEL + 1)]
     wait_ready(page)
     assert "NumPy 1.17" in page.locator('[data-testid="runtime-status"]').inner_text()
 
@@ -39,6 +39,9 @@ def test_cells_run_in_the_browser_and_match_the_build(open_page, wait_ready, run
         [1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2], mode="same").tolist()
     assert cell_output(page, FRESH) != ""  # the build's output, still there
     assert run_cell(page, FRESH).strip() == "False"  # a fresh cell does not see x
+    # The pretrained weights, loaded into the page's Python (cwd /home/pyodide/pretrained).
+    assert built[MODEL].strip() == "8 tensors, 3274634 parameters"
+    assert run_cell(page, MODEL).strip() == built[MODEL].strip()
 
 
 def test_running_a_later_cell_first_runs_the_shared_cells_above(open_page, wait_ready, run_cell):

@@ -14,11 +14,12 @@ def test_loading_shows_stages_with_sizes_then_ready(open_page, wait_ready, guard
     page = open_page(PAGE)
     status = page.locator(STATUS)
     config = json.loads(status.get_attribute("data-config"))
-    assert [stage["label"] for stage in config["stages"]] == ["Python runtime", "NumPy", "cnnlab"]
+    labels = [stage["label"] for stage in config["stages"]]
+    assert labels == ["Python runtime", "NumPy", "cnnlab", "model weights"]
     sizes = [sum(f["size"] for f in stage["files"]) for stage in config["stages"]]
     assert 15e6 < sizes[0] < 25e6 and 5e6 < sizes[1] < 12e6  # Python 18.5 MB, NumPy 8.8 MB
     stages = status.locator("li")
-    page.wait_for_function("s => s.querySelectorAll('li').length === 3",
+    page.wait_for_function("s => s.querySelectorAll('li').length === 4",
                            arg=status.element_handle())
     assert stages.nth(0).inner_text().startswith(f"Python runtime {sizes[0] / 1e6:.1f} MB")
     assert stages.nth(1).inner_text().startswith(f"NumPy {sizes[1] / 1e6:.1f} MB")
@@ -44,6 +45,9 @@ def flip_one_byte(route):
     ("numpy.data", flip_one_byte, "NumPy: numpy.data is corrupt (checksum mismatch)"),
     ("python.zip", lambda route: route.fulfill(status=200, body=b"short"),
      "cnnlab: python.zip has 5 bytes, expected"),
+    ("mnist_cnn.npz", flip_one_byte, "model weights: mnist_cnn.npz is corrupt (checksum mismatch)"),
+    ("manifest.json", lambda route: route.fulfill(status=404, body="not found"),
+     "model weights: manifest.json could not be downloaded (HTTP 404)"),
 ])
 def test_a_failed_load_says_what_failed_and_retry_recovers(new_context, wait_ready, guard, site_url,
                                                            target, fault, message):
