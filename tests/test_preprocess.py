@@ -208,12 +208,46 @@ def test_edge_cases_give_a_valid_input(name):
     assert max(ink_extent(x[0, 0])) == pp.BOX
 
 
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("noise", ["speckle", "sparse dots"])
+def test_noise_gives_a_valid_input(noise, seed):
+    # Not strokes: thinning must not erase it all (and it comes out faint).
+    uniform = np.random.default_rng(seed).random((SIZE, SIZE))
+    x = pp.preprocess(as_rgba(uniform**8 if noise == "speckle" else uniform > 0.995))
+    assert x.shape == (1, 1, 28, 28) and x.dtype == np.float32
+    assert 0 < x.max() <= 1 and x.min() >= 0
+
+
 # ---------------------------------------------------------------- area averaging
-@pytest.mark.parametrize("n_in, scale", [(280, 20 / 280), (97, 20 / 97), (13, 20 / 13),
-                                         (80, 0.25), (7, 3.0), (1, 20.0), (50, 0.33)])
+def area_matrix_loop(n_in: int, scale: float) -> np.ndarray:
+    """The area-averaging matrix entry by entry: overlap of input and output pixels."""
+    matrix = np.zeros((int(np.ceil(n_in * scale - 1e-6)), n_in))
+    for j in range(len(matrix)):
+        low, high = j / scale, (j + 1) / scale
+        for i in range(n_in):
+            matrix[j, i] = max(0.0, min(i + 1, high) - max(i, low)) * scale
+    return matrix
+
+
+RESAMPLINGS = [(280, 20 / 280), (97, 20 / 97), (13, 20 / 13), (80, 0.25), (7, 3.0),
+               (1, 20.0), (50, 0.33), (280, 80 / 280), (61, 20 / 97)]
+
+
+@pytest.mark.parametrize("n_in, scale", RESAMPLINGS)
 def test_area_matrix_matches_the_loop_version(n_in, scale):
     np.testing.assert_allclose(pp.area_resample_matrix(n_in, scale),
-                               pp.area_resample_matrix_loop(n_in, scale), atol=1e-12)
+                               area_matrix_loop(n_in, scale), atol=1e-12)
+
+
+@pytest.mark.parametrize("n_in, scale", RESAMPLINGS)
+@pytest.mark.parametrize("seed", range(3))
+def test_area_resample_is_the_matrix_product(n_in, scale, seed):
+    rng = np.random.default_rng(seed)
+    image = rng.random((n_in, int(rng.integers(1, 120))))
+    rows = pp.area_resample_matrix(image.shape[0], scale)
+    columns = pp.area_resample_matrix(image.shape[1], scale)
+    np.testing.assert_allclose(pp.area_resample(image, scale), rows @ image @ columns.T,
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(10))

@@ -13,9 +13,11 @@ something it was never trained on. The stages are
 2. ``cropped``: the bounding box of the ink (faint noise below
    :data:`INK_THRESHOLD` does not count).
 3. ``stroke_normalised``: the crop resampled to a box :data:`OVERSAMPLE` times
-   larger than the final one, with the stroke width brought into the range
-   MNIST's own strokes have. A pen has a fixed width in canvas pixels, so a
-   small drawing would come out bold once scaled up (and a large one thin).
+   larger than the final one, its darkest ink stretched to 1, and its stroke
+   width brought into the range MNIST's own strokes have
+   (:data:`STROKE_RANGE`) by a grey-level dilation or erosion. A pen has a
+   fixed width in canvas pixels, so without this a small drawing would come
+   out bold once scaled up, and a large one thin.
 4. ``scaled_20``: longer side 20 px, aspect ratio kept, by area averaging.
 5. ``centred_28``: pasted into 28×28 with its centre of mass at (14, 14).
 
@@ -101,7 +103,8 @@ def ink_from_canvas(canvas: np.ndarray) -> np.ndarray:
         return array.astype(np.float32) / np.float32(255)
     if not (np.isfinite(array).all() and array.min() >= 0 and array.max() <= 1):
         raise ValueError(
-            f"{expected}, got floats outside [0, 1] (min {array.min()}, max {array.max()})"
+            f"{expected}, got floats outside [0, 1] or not finite "
+            f"(min {array.min()}, max {array.max()})"
         )
     return array.astype(np.float32)
 
@@ -143,7 +146,8 @@ def area_resample_matrix(n_in: int, scale: float) -> np.ndarray:
     ``n_out = ceil(n_in · scale)``; where the last output pixel sticks out of the
     input, the part outside counts as background (0), which is how a partly
     covered pixel is anti-aliased. Each input pixel spreads a total weight
-    ``scale``, so the mean ink over the covered area is preserved.
+    ``scale``, so the mean ink over the covered area is preserved. This matrix
+    is the definition; :func:`area_resample` computes the same product faster.
 
     >>> area_resample_matrix(4, 0.5).tolist()
     [[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]]
@@ -157,21 +161,6 @@ def area_resample_matrix(n_in: int, scale: float) -> np.ndarray:
     return np.clip(overlap, 0, None) * scale
 
 
-def area_resample_matrix_loop(n_in: int, scale: float) -> np.ndarray:
-    """:func:`area_resample_matrix` pixel by pixel, as the formula reads.
-
-    >>> area_resample_matrix_loop(4, 0.5).tolist()
-    [[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]]
-    """
-    n_out = _resampled_length(n_in, scale)
-    matrix = np.zeros((n_out, n_in))
-    for j in range(n_out):
-        low, high = j / scale, (j + 1) / scale
-        for i in range(n_in):
-            matrix[j, i] = max(0.0, min(i + 1, high) - max(i, low)) * scale
-    return matrix
-
-
 def _resampled_length(n_in: int, scale: float) -> int:
     # The tolerance keeps 97 · (20 / 97) = 20.000000000000004 at 20 px.
     return max(1, math.ceil(n_in * scale - 1e-6))
@@ -180,15 +169,34 @@ def _resampled_length(n_in: int, scale: float) -> int:
 def area_resample(image: np.ndarray, scale: float) -> np.ndarray:
     """Resample a 2-D image by ``scale`` on both axes with area averaging.
 
-    ``A_rows @ image @ A_columns.T``: separable, so a 280 → 20 resampling is two
-    small matrix products. Output shape ``(ceil(H · scale), ceil(W · scale))``.
+    The result is ``A_rows @ image @ A_columns.T`` with the matrices of
+    :func:`area_resample_matrix`, of shape ``(ceil(H · scale), ceil(W · scale))``,
+    but computed from prefix sums: the integral of the piecewise-constant image
+    up to position ``x`` is the cumulative sum interpolated linearly at ``x``,
+    and an output pixel is ``scale`` times the difference of that integral at
+    its two edges. That is O(H · W) work where the matrix product is
+    O(H · W · n_out), which matters where NumPy has no optimised BLAS (in the
+    browser a 280 → 80 resampling takes a few tenths of a millisecond instead of
+    several milliseconds).
 
     >>> area_resample(np.ones((4, 6)), 0.5).tolist()
     [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
+    >>> area_resample(np.array([[0.0, 1.0, 1.0]] * 3), 2 / 3).round(3).tolist()
+    [[0.333, 1.0], [0.333, 1.0]]
     """
-    rows = area_resample_matrix(image.shape[0], scale).astype(image.dtype)
-    columns = area_resample_matrix(image.shape[1], scale).astype(image.dtype)
-    return rows @ image @ columns.T
+    return _area_resample_rows(_area_resample_rows(image, scale).T, scale).T
+
+
+def _area_resample_rows(image: np.ndarray, scale: float) -> np.ndarray:
+    """Area resampling along axis 0 only, from prefix sums (see :func:`area_resample`)."""
+    n_in = image.shape[0]
+    edges = np.minimum(np.arange(_resampled_length(n_in, scale) + 1) / scale, n_in)
+    prefix = np.zeros((n_in + 1, image.shape[1]))  # float64: differences of sums stay exact
+    np.cumsum(image, axis=0, out=prefix[1:])
+    below = np.minimum(edges.astype(int), n_in - 1)
+    fraction = (edges - below)[:, None]
+    integral = prefix[below] * (1 - fraction) + prefix[below + 1] * fraction
+    return (np.diff(integral, axis=0) * scale).astype(image.dtype)
 
 
 def scale_to_box(image: np.ndarray) -> np.ndarray:
@@ -197,10 +205,23 @@ def scale_to_box(image: np.ndarray) -> np.ndarray:
     >>> scale_to_box(np.ones((40, 10))).shape
     (20, 5)
     """
-    return np.clip(area_resample(image, BOX / max(image.shape)), 0, 1)
+    # (np.clip is slow on NumPy 1.17, the browser's.)
+    return np.minimum(np.maximum(area_resample(image, BOX / max(image.shape)), 0), 1)
 
 
 # ---------------------------------------------------------------- stroke width
+def zero_padded(image: np.ndarray, margin: int) -> np.ndarray:
+    """``image`` with ``margin`` rows and columns of zeros on every side (``np.pad``, faster).
+
+    >>> zero_padded(np.ones((1, 2)), 1).astype(int).tolist()
+    [[0, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
+    """
+    height, width = image.shape
+    padded = np.zeros((height + 2 * margin, width + 2 * margin), dtype=image.dtype)
+    padded[margin:margin + height, margin:margin + width] = image
+    return padded
+
+
 def stroke_width(ink: np.ndarray) -> float:
     """Mean stroke width in pixels, ``2 · area / perimeter``.
 
@@ -217,7 +238,7 @@ def stroke_width(ink: np.ndarray) -> float:
     >>> round(stroke_width(line), 2)
     2.78
     """
-    padded = np.pad(ink, 1, mode="constant")
+    padded = zero_padded(ink, 1)
     top_left, top_right = padded[:-1, :-1], padded[:-1, 1:]
     bottom_left, bottom_right = padded[1:, :-1], padded[1:, 1:]
     across = (top_right - top_left + bottom_right - bottom_left) / 2
@@ -243,7 +264,7 @@ def dilate_disc(image: np.ndarray, radius: int) -> np.ndarray:
     if radius == 0:
         return image
     height, width = image.shape
-    padded = np.pad(image, radius, mode="constant")
+    padded = zero_padded(image, radius)
     # chords[k][:, x] = max of the padded image over columns x - k .. x + k
     chords = [padded[:, radius:radius + width]]
     for k in range(1, radius + 1):
@@ -306,7 +327,9 @@ def normalise_stroke(image: np.ndarray) -> np.ndarray:
     the correction are repeated, each time from the original image, up to
     :data:`STROKE_STEPS` times or until the correction is below
     :data:`STROKE_TOLERANCE`. The image is padded first so that thickening has room.
-    The total thinning is capped at :data:`MAX_THINNING` of the first width.
+    The total thinning is capped at :data:`MAX_THINNING` of the first width, and
+    a thinning that would leave no ink at all (noise rather than strokes) is
+    not applied.
 
     Parameters
     ----------
@@ -326,9 +349,9 @@ def normalise_stroke(image: np.ndarray) -> np.ndarray:
     >>> list(inked.shape), round(stroke_width(scale_to_box(inked)), 2)
     ([72, 16], 3.54)
     """
-    radius, normalised, thinnest = 0.0, image, 0.0
+    radius, normalised, box, thinnest = 0.0, image, ink_box(image), 0.0
     for step in range(STROKE_STEPS):
-        inked = normalised[ink_box(normalised)]
+        inked = normalised[box]
         pixels_per_box_pixel = max(inked.shape) / BOX
         width = stroke_width(scale_to_box(inked))  # where MNIST's widths were measured
         if step == 0:
@@ -337,8 +360,11 @@ def normalise_stroke(image: np.ndarray) -> np.ndarray:
         if abs(change) < STROKE_TOLERANCE * pixels_per_box_pixel or radius <= thinnest:
             break
         radius = max(radius + change, thinnest)
-        margin = math.ceil(max(radius, 0.0))
-        normalised = morph_stroke(np.pad(image, margin, mode="constant"), radius)
+        candidate = morph_stroke(zero_padded(image, margin=math.ceil(max(radius, 0.0))), radius)
+        candidate_box = ink_box(candidate)
+        if candidate_box is None:  # noise rather than strokes: thinning would erase it all
+            break
+        normalised, box = candidate, candidate_box
     return normalised
 
 

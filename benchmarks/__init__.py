@@ -1,0 +1,1 @@
+"""Benchmarks that report measured figures (speed, robustness); run them as modules."""
