@@ -228,6 +228,7 @@ export class Runtime {
       case "stage":
         if (!stage) return;
         stage.state = message.state;
+        if (message.state === "done") this.timings[stage.id] = performance.now();
         if (message.loaded !== undefined) stage.loaded = message.loaded;
         if (message.message) stage.message = message.message;
         this.emit("status");

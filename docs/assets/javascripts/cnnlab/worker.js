@@ -177,6 +177,8 @@ async function installStage(stage, files, indexURL) {
     const problems = [];
     await pyodide.loadPackage(stage.packages, () => {}, (message) => problems.push(message));
     if (problems.length) throw new LoadError(problems.join("; "));
+    // Importing NumPy takes most of its stage's time: do it here, where the status shows it.
+    if (stage.id === "numpy") pyodide.runPython("import numpy");
   } else if (stage.id === "cnnlab") {
     python.install_python(files[0]);
   } else if (stage.id === "weights") {
