@@ -116,7 +116,11 @@ const HELPERS = ["install_python", "install_file", "check_weights", "run", "brid
   "guarded", "versions"];
 
 const BOOTSTRAP = `
-import io, os, sys, zipfile
+import io, os, sys, warnings, zipfile
+
+# Pyodide 0.17's SciPy sources raise SyntaxWarnings when first compiled ("is" with a literal);
+# they are not the visitor's business. Warnings about the visitor's own code still show.
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"/lib/python3\\.8/site-packages/")
 
 os.makedirs(${JSON.stringify(PYTHON_HOME)}, exist_ok=True)
 os.chdir(${JSON.stringify(PYTHON_HOME)})
