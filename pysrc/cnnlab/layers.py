@@ -49,12 +49,13 @@ def window_geometry(
     >>> window_geometry(28, 28, (5, 5), (1, 1), (2, 2))
     (28, 28)
     """
+    # The kernel first: pooling's stride defaults to the kernel size.
+    if min(kernel) < 1:
+        raise ValueError(f"kernel size must be at least 1, got {kernel}")
     if min(stride) < 1:
         raise ValueError(f"stride must be at least 1, got {stride}")
     if min(padding) < 0:
         raise ValueError(f"padding must be non-negative, got {padding}")
-    if min(kernel) < 1:
-        raise ValueError(f"kernel size must be at least 1, got {kernel}")
     padded = (height + 2 * padding[0], width + 2 * padding[1])
     if kernel[0] > padded[0] or kernel[1] > padded[1]:
         raise ValueError(
@@ -142,7 +143,7 @@ def conv2d_naive(
     c_out, _, kh, kw = weight.shape
     h_out, w_out = window_geometry(h, w, (kh, kw), stride, padding)
     x_pad = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    out = np.zeros((n, c_out, h_out, w_out), dtype=np.result_type(x, weight, np.float32))
+    out = np.zeros((n, c_out, h_out, w_out), dtype=x.dtype)
     for b in range(n):
         for o in range(c_out):
             for i in range(h_out):
@@ -159,9 +160,14 @@ def check_conv_args(
     x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, stride: IntPair,
     padding: IntPair,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, int], tuple[int, int]]:
-    """Validate and normalise the arguments shared by the convolutions."""
+    """Validate and normalise the arguments shared by the convolutions.
+
+    Integer inputs are converted to floating point: products of uint8 pixels would wrap.
+    """
     x = check_array(x, 4, "input", "(N, C_in, H, W)")
     weight = check_array(weight, 4, "weight", "(C_out, C_in, kH, kW)")
+    dtype = np.result_type(x, weight, np.float32)
+    x, weight = x.astype(dtype, copy=False), weight.astype(dtype, copy=False)
     if weight.shape[1] != x.shape[1]:
         raise ValueError(
             f"weight expects {weight.shape[1]} input channels (weight shape {weight.shape}), "
@@ -257,7 +263,14 @@ def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) ->
             f"got input shape {x.shape}"
         )
     out = x @ weight.T
-    return out if bias is None else out + bias
+    if bias is None:
+        return out
+    bias = check_array(bias, 1, "bias", "(out_features,)")
+    if bias.shape[0] != weight.shape[0]:
+        raise ValueError(
+            f"bias must have {weight.shape[0]} entries (out_features), got shape {bias.shape}"
+        )
+    return out + bias
 
 
 def relu(x: np.ndarray) -> np.ndarray:

@@ -173,16 +173,22 @@ def train(args: argparse.Namespace) -> tuple[dict, list, float]:
         if len(valid_x):
             valid_loss, valid_acc = validate(params, valid_x, valid_y)
             row.update(valid_loss=round(valid_loss, 5), valid_accuracy=round(valid_acc, 3))
-        row["seconds"] = round(time.perf_counter() - start, 1)
-        row["images_per_second"] = round(len(train_x) / row["seconds"], 1)
+        elapsed = time.perf_counter() - start  # unrounded: a short epoch may round to 0.0 s
+        row["seconds"] = round(elapsed, 1)
+        row["images_per_second"] = round(len(train_x) / elapsed, 1)
         history.append(row)
         print("  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
         save_checkpoint(args.checkpoint_dir, params, optimiser, history, args)
     return params, history, sum(row["seconds"] for row in history)
 
 
-def write_outputs(args: argparse.Namespace, params: dict, history: list, seconds: float) -> dict:
-    """Weights, manifest, history and figures into ``args.out``; returns the manifest."""
+def write_outputs(args: argparse.Namespace, params: dict, history: list, seconds: float,
+                  argv: Sequence[str] | None = None) -> dict:
+    """Weights, manifest, history and figures into ``args.out``; returns the manifest.
+
+    ``argv`` is the command line the run was given (default ``sys.argv[1:]``), recorded
+    in the manifest.
+    """
     from . import figures  # needs matplotlib, a training-only dependency
 
     out = args.out
@@ -191,7 +197,9 @@ def write_outputs(args: argparse.Namespace, params: dict, history: list, seconds
     test_x, test_y = mnist.load_split(data_dir, "test")
     full = evaluate.evaluate(params, test_x, test_y)
     weights.save_compact(params, out / weights.WEIGHTS_FILE)
-    compact = evaluate.evaluate(weights.load_pretrained(out / weights.WEIGHTS_FILE), test_x, test_y)
+    # From the bytes: a manifest left in ``out`` by an earlier run describes other weights.
+    compact_params = weights.load_pretrained((out / weights.WEIGHTS_FILE).read_bytes())
+    compact = evaluate.evaluate(compact_params, test_x, test_y)
     manifest = {
         "model": "chapter 14 MNIST CNN (PyTorch nn.Sequential names)",
         "architecture": [f"{row['layer']}: {list(row['output_shape'])}"
@@ -202,7 +210,7 @@ def write_outputs(args: argparse.Namespace, params: dict, history: list, seconds
                   "polarity": "white digit on black", "normalisation": "none (x / 255)"},
         "weights": weights.describe_weights(out / weights.WEIGHTS_FILE),
         "training": {
-            "command": "python -m cnnlab.train " + " ".join(sys.argv[1:]),
+            "command": "python -m cnnlab.train " + " ".join(sys.argv[1:] if argv is None else argv),
             "options": run_config(args),
             "optimiser": "Adam (betas 0.9, 0.999; eps 1e-8)",
             "dropout": model.DROPOUT_P,
@@ -237,7 +245,7 @@ def machine_description() -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     params, history, seconds = train(args)
-    manifest = write_outputs(args, params, history, seconds)
+    manifest = write_outputs(args, params, history, seconds, argv)
     acc = manifest["test_accuracy"]
     print(f"test accuracy: {acc['float32']:.2f}% (float32), {acc['compact']:.2f}% (compact)")
     return 0
