@@ -113,6 +113,10 @@ def test_ctrl_enter_runs_the_cell(open_page, wait_ready):
     output = cell.locator('[data-testid="output"]')
     page.wait_for_function("o => o.dataset.state === 'done'", arg=output.element_handle())
     assert output.inner_text().strip() == "x has 8 elements; w has 5"
+    # Escape, then Tab, leaves the editor for the cell's buttons (keyboard only).
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.testid") == "run"
 
 
 def test_edits_persist_across_reload_and_reset_restores(open_page, wait_ready, run_cell, set_code):

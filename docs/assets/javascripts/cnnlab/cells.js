@@ -63,7 +63,7 @@ class Cell {
     bar.className = "cnnlab-cell__bar";
     const hint = document.createElement("span");
     hint.className = "cnnlab-cell__hint";
-    hint.textContent = "Ctrl+Enter runs";
+    hint.textContent = `${/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl"}+Enter runs`;
     bar.append(this.run, this.reset, this.stop, hint);
     this.editorHost.after(bar);
 
