@@ -15,7 +15,7 @@ How a digit is drawn, per digit, with a seeded generator:
   is :data:`NOMINAL_BOX` = 200 px. The digit's longer side becomes ``f · 200``
   canvas px with ``f`` uniform in :data:`SCALE_RANGE`, so from 80 px (a small
   digit) to 320 px, clipped so that the digit, pen included, stays on the canvas
-  (every ``f`` above 1.4 fills the canvas).
+  (every ``f`` above about 1.35 fills the canvas).
 * **Position.** Uniform over the positions that keep the digit on the canvas.
 * **Stroke width.** A pen has a fixed width in canvas pixels whatever the size
   of the digit, so the strokes are thickened or thinned to a random pen width
@@ -137,7 +137,7 @@ def accuracy_by_bin(values: np.ndarray, correct: np.ndarray, edges: Sequence[flo
     bins = np.clip(np.digitize(values, edges) - 1, 0, len(edges) - 2)
     return {
         f"{edges[b]:g}-{edges[b + 1]:g}": {"n": int((bins == b).sum()),
-                                         "accuracy": float(correct[bins == b].mean())}
+                                         "accuracy": round(float(correct[bins == b].mean()), 4)}
         for b in range(len(edges) - 1) if (bins == b).any()
     }
 
