@@ -208,15 +208,30 @@ def status_element(runtime: dict) -> str:
 
 # --- MkDocs events ----------------------------------------------------------------------------
 
+def pyodide_source(configured: str | None, override: str | None) -> tuple:
+    """The Pyodide base URL (``extra.pyodide_url``, or the environment's override) and
+    whether this build ships the files: it does for the default, relative location; an
+    absolute URL points at another copy of the same release.
+
+    >>> pyodide_source(None, None)
+    ('assets/pyodide/', True)
+    >>> pyodide_source("assets/pyodide/", "https://example.org/pyodide/v0.17.1/full")
+    ('https://example.org/pyodide/v0.17.1/full/', False)
+    """
+    url = override or configured or SITE_PYODIDE
+    url = url if url.endswith("/") else url + "/"
+    ships = not re.match(r"^([a-z][a-z0-9+.-]*:|//)", url)  # no scheme, not protocol-relative
+    if ships and url != SITE_PYODIDE:
+        raise PluginError(f"pyodide_url must be {SITE_PYODIDE!r} (the copy this build ships) or "
+                          f"an absolute URL of another copy, got {url!r}")
+    return url, ships
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     settings.root = Path(config.config_file_path).parent
-    url = os.environ.get("CNNLAB_PYODIDE_URL") or config.extra.get("pyodide_url") or SITE_PYODIDE
-    settings.pyodide_url = url if url.endswith("/") else url + "/"
-    # A URL with a scheme (or protocol-relative) points at another copy: nothing to ship.
-    settings.ships_pyodide = not re.match(r"^([a-z][a-z0-9+.-]*:|//)", settings.pyodide_url)
-    if settings.ships_pyodide and settings.pyodide_url != SITE_PYODIDE:
-        raise PluginError(f"pyodide_url must be {SITE_PYODIDE!r} (the copy this build ships) or "
-                          f"an absolute URL of another copy, got {settings.pyodide_url!r}")
+    settings.pyodide_url, settings.ships_pyodide = pyodide_source(
+        config.extra.get("pyodide_url"), os.environ.get("CNNLAB_PYODIDE_URL")
+    )
     _dist()
     settings.python_zip = python_zip()
     return config

@@ -167,6 +167,21 @@ def test_the_python_zip_holds_cnnlab_and_labrunner_and_is_reproducible():
     assert not [n for n in names if "__pycache__" in n]
 
 
+@pytest.mark.parametrize(("configured", "override", "expected"), [
+    ("assets/pyodide/", None, ("assets/pyodide/", True)),
+    ("assets/pyodide", "", ("assets/pyodide/", True)),
+    ("assets/pyodide/", "http://127.0.0.1:9/p", ("http://127.0.0.1:9/p/", False)),
+    (None, "//cdn.example/pyodide/", ("//cdn.example/pyodide/", False)),
+])
+def test_where_pyodide_comes_from(configured, override, expected):
+    assert site_runtime.pyodide_source(configured, override) == expected
+
+
+def test_a_relative_pyodide_url_other_than_the_shipped_copy_is_refused():
+    with pytest.raises(PluginError, match="pyodide_url must be 'assets/pyodide/'"):
+        site_runtime.pyodide_source("vendor/pyodide/", None)
+
+
 @pytest.mark.parametrize("runtime", [
     {"packages": "scipy"}, {"weights": True, "extra": 1}, ["scipy"],
 ])

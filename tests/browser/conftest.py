@@ -11,6 +11,7 @@ The site is built once per session (``mkdocs build --strict``) and served from
   once, with the message, if it turns ``error``)
 - ``run_cell(page, index) -> str``: clicks the cell's Run and returns its output text
 - ``cell_output(page, index) -> str``, ``set_code(page, index, code)``
+- ``server`` -> ``(folder, origin)``: what the server serves; ``build_site(folder, url, **env)``
 - ``guard``: what every test is checked for, after it ran: no console errors, no uncaught
   exceptions, and no request to anything but 127.0.0.1. ``guard.allow_console(regex)`` lets a
   test expect an error message (a 404 it provoked).
@@ -83,6 +84,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     httpd.server_close()
 
 
+def _build_site(target: Path, url: str, **env: str) -> None:
+    """``mkdocs build --strict`` into ``target``, for the site's address ``url``."""
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
+        cwd=ROOT, env={**os.environ, "CNNLAB_SITE_URL": url, **env}, capture_output=True,
+        text=True,
+    )
+    if build.returncode:
+        pytest.fail(f"mkdocs build --strict failed:\n{build.stdout}\n{build.stderr}")
+
+
+@pytest.fixture(scope="session")
+def build_site() -> Callable[..., None]:
+    return _build_site
+
+
 @pytest.fixture(scope="session")
 def site_url(server: tuple) -> str:
     www, origin = server
@@ -91,14 +108,8 @@ def site_url(server: tuple) -> str:
     existing = os.environ.get("CNNLAB_TEST_SITE")
     if existing:
         target.symlink_to(Path(existing).resolve(), target_is_directory=True)
-        return url
-    env = {**os.environ, "CNNLAB_SITE_URL": url}
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )
-    if build.returncode:
-        pytest.fail(f"mkdocs build --strict failed:\n{build.stdout}\n{build.stderr}")
+    else:
+        _build_site(target, url)
     return url
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 PAGE = "lab/cells/"
+PYODIDE_DIST = Path(__file__).resolve().parents[2] / "node_modules/@pyodide/pyodide/dist"
 STATUS = '[data-testid="runtime-status"]'
 
 
@@ -134,3 +136,17 @@ def test_latest_drops_waiting_requests_with_the_same_key(open_page, wait_ready):
         return Promise.all(requests);
     }""")
     assert outcomes == [["ok", 1], ["SupersededError"], ["SupersededError"], ["ok", 4]]
+
+
+def test_the_runtime_can_come_from_another_copy(server, build_site, new_context, wait_ready,
+                                                  guard):
+    www, origin = server
+    (www / "pyodide-copy").symlink_to(PYODIDE_DIST, target_is_directory=True)
+    site = www / "other"
+    build_site(site, f"{origin}/other/", CNNLAB_PYODIDE_URL=f"{origin}/pyodide-copy/")
+    assert not (site / "assets/pyodide").exists()  # nothing of Pyodide is shipped
+    page = new_context().new_page()
+    page.goto(f"{origin}/other/{PAGE}")
+    wait_ready(page)
+    assert f"{origin}/pyodide-copy/pyodide.asm.wasm" in guard.requests
+    assert not [url for url in guard.requests if "/other/assets/pyodide/" in url]
