@@ -67,7 +67,6 @@ def window_geometry(
 
 def windows(
     x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
-    fill: float = 0.0,
 ) -> np.ndarray:
     """A read-only view of every kernel-sized window of ``x``.
 
@@ -75,7 +74,6 @@ def windows(
     ----------
     x : (N, C, H, W) array
     kernel, stride, padding : pairs of ints
-    fill : value of the padding (0 for convolution, -inf for max pooling)
 
     Returns
     -------
@@ -85,7 +83,7 @@ def windows(
     h_out, w_out = window_geometry(h, w, kernel, stride, padding)
     if padding != (0, 0):
         pads = ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2)
-        x = np.pad(x, pads, mode="constant", constant_values=fill)
+        x = np.pad(x, pads)
     sn, sc, sh, sw = x.strides
     return as_strided(
         x,

@@ -190,6 +190,7 @@ def save_compact(params: Mapping[str, np.ndarray], path: PathLike) -> str:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; the file is published
         os.replace(temporary, str(target))
     except BaseException:
         os.unlink(temporary)
