@@ -1,0 +1,199 @@
+"""cnnlab.explain (the widgets' numbers) and cnnlab.digits (synthetic sample digits)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab import digits, explain, model, signal
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
+SEEDS = range(12)
+
+
+def _case(seed: int) -> tuple:
+    """A random 1-D problem: x, w, padding (an int or a pair), stride."""
+    rng = np.random.default_rng(seed)
+    m = int(rng.integers(1, 7))
+    n = int(rng.integers(max(1, m - 3), m + 10))
+    p = int(rng.integers(0, m)) if seed % 2 else tuple(int(v) for v in rng.integers(0, m, 2))
+    s = int(rng.integers(1, 4))
+    padding = 2 * p if seed % 2 else sum(p)
+    n = max(n, m - padding)  # the kernel must fit in the padded input
+    return rng.normal(size=n), rng.normal(size=m), p, s
+
+
+# ---------------------------------------------------------------- conv1d_steps
+@pytest.mark.parametrize("flip", [True, False])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_steps_sum_to_the_library_operation_and_read_the_right_window(seed, flip):
+    x, w, p, s = _case(seed)
+    steps = explain.conv1d_steps(x, w, p, s, flip=flip)
+    expected = (signal.conv1d if flip else signal.correlate1d)(x, w, p=p, s=s)
+    np.testing.assert_allclose(steps["output"], expected)
+    np.testing.assert_allclose(steps["products"].sum(axis=1), expected)
+    before, after = (p, p) if np.ndim(p) == 0 else p
+    padded = np.concatenate([np.zeros(before), x, np.zeros(after)])
+    np.testing.assert_array_equal(steps["padded"], padded)
+    m = len(w)
+    for i, start in enumerate(steps["starts"]):
+        assert start == i * s
+        # The book's index: y[i] = sum_k x^p[i*s + m - 1 - k] w[k] (convolution).
+        book = [padded[i * s + m - 1 - k] * w[k] for k in range(m)][::-1] if flip else \
+            [padded[i * s + k] * w[k] for k in range(m)]
+        np.testing.assert_allclose(steps["products"][i], book)
+
+
+def test_the_books_example_at_i0_multiplies_the_flipped_kernel_and_sums_to_5():
+    steps = explain.conv1d_steps([1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2], p=2)
+    assert steps["padding"] == (2, 2)
+    assert steps["padded"][:5].tolist() == [0, 0, 1, 3, 2]
+    assert steps["kernel"].tolist() == [2, 1, 3, 0, 1]
+    assert steps["products"][0].tolist() == [0, 0, 3, 0, 2]
+    assert steps["output"].tolist() == np.convolve([1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2],
+                                                   mode="same").tolist()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (([1, 2, 3], [1, 2, 3, 4, 5], 0, 1), "larger than the padded input"),
+    (([1, 2, 3], [1, 2], 0, 0), "s (stride)"),
+    (([], [1], 0, 1), "at least one element"),
+    (([1, 2], [], 0, 1), "at least one element"),
+    (([1, 2], [1], -1, 1), "p (padding)"),
+])
+def test_steps_reject_bad_input_with_the_librarys_message(args, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        explain.conv1d_steps(*args)
+
+
+# ---------------------------------------------------------------- input_usage
+@pytest.mark.parametrize("seed", SEEDS)
+def test_usage_counts_the_windows_covering_each_position(seed):
+    x, w, p, s = _case(seed)
+    n, m = len(x), len(w)
+    counts = explain.input_usage(n, m, p, s)
+    o = signal.output_size(n, m, p, s)
+    # Independent reference: window starts convolved with a box of length m.
+    starts = np.zeros(len(counts))
+    starts[np.arange(o) * s] = 1
+    np.testing.assert_array_equal(counts, np.convolve(starts, np.ones(m))[: len(counts)])
+    assert counts.sum() == o * m
+
+
+def test_usage_of_the_chapters_example_and_padding_modes():
+    assert explain.input_usage(5, 3).tolist() == [1, 2, 3, 2, 1]
+    assert explain.input_usage(5, 3, p=signal.padding_for("full", 3)).tolist() == \
+        [1, 2, 3, 3, 3, 3, 3, 2, 1]
+    # "same" with an even kernel: the extra zero goes before the input (convolution).
+    same = explain.input_usage(5, 4, p=signal.padding_for("same", 4))
+    assert len(same) == 5 + 3
+    assert same.tolist() == [1, 2, 3, 4, 4, 3, 2, 1]
+
+
+def test_usage_rejects_a_kernel_larger_than_the_padded_input():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        explain.input_usage(3, 5, 0)
+
+
+# ---------------------------------------------------------------- shift
+@pytest.mark.parametrize(("dy", "dx"), [(0, 0), (1, 0), (0, -2), (-3, 4), (5, 5), (9, -9)])
+def test_shift_matches_a_padded_crop(dy, dx):
+    image = np.random.default_rng(abs(dy * 31 + dx)).normal(size=(2, 6, 7))
+    padded = np.pad(image, ((0, 0), (9, 9), (9, 9)))
+    expected = padded[:, 9 - dy: 9 - dy + 6, 9 - dx: 9 - dx + 7]
+    np.testing.assert_array_equal(explain.shift(image, dy, dx), expected)
+
+
+def test_a_shift_by_the_whole_frame_leaves_nothing():
+    assert not explain.shift(np.ones((4, 4)), 0, -4).any()
+
+
+# ---------------------------------------------------------------- shift_response
+@pytest.fixture(scope="module")
+def random_params() -> dict:
+    return model.init_params(np.random.default_rng(3))
+
+
+@pytest.mark.parametrize(("digit", "dy", "dx"), [(0, 0, 1), (3, -2, 2), (7, -3, 0), (8, 1, -3)])
+def test_convolution_moves_with_the_input(random_params, digit, dy, dx):
+    result = explain.shift_response(digits.draw_digit(digit), random_params, dy, dx, channel=5)
+    assert result["equivariance_gap"] < 1e-5
+    assert result["change"]["fc2"] > 0  # ... the moved digit is a different input
+    image = digits.draw_digit(digit)
+    conv1 = model.forward(explain.shift(image, dy, dx)[None, None], random_params,
+                          return_activations=True)[1]["conv1"][0, 5]
+    np.testing.assert_allclose(result["conv1_moved"], conv1, rtol=1e-6)
+
+
+def test_ink_leaving_the_frame_breaks_the_comparison(random_params):
+    result = explain.shift_response(digits.draw_digit(0), random_params, 0, 12)
+    assert result["equivariance_gap"] > 1e-2
+
+
+def test_no_move_changes_nothing(random_params):
+    result = explain.shift_response(digits.draw_digit(5), random_params, 0, 0)
+    assert set(result["change"]) == set(explain.SHIFT_LAYERS)
+    assert all(change == 0 for change in result["change"].values())
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"channel": 32}, "channel"),
+    ({"dy": 28}, "less than 28"),
+])
+def test_shift_response_rejects_bad_input(random_params, kwargs, message):
+    args = {"dy": 0, "dx": 1, "channel": 0, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        explain.shift_response(digits.draw_digit(1), random_params, **args)
+
+
+def test_shift_response_rejects_a_blank_image(random_params):
+    with pytest.raises(ValueError, match="some ink"):
+        explain.shift_response(np.zeros((28, 28)), random_params, 0, 1)
+
+
+# ---------------------------------------------------------------- digits
+def test_pen_width_and_slant():
+    upright, slanted = digits.draw_digit(1), digits.draw_digit(1, slant=0.4)
+    columns = np.arange(28)
+
+    def lean(image):  # mean ink column of the top rows minus that of the bottom rows
+        top, bottom = image[4:10], image[18:24]
+        return (top.sum(0) @ columns) / top.sum() - (bottom.sum(0) @ columns) / bottom.sum()
+
+    assert lean(slanted) > lean(upright) + 1
+    assert upright.min() >= 0 and upright.max() <= 1
+
+
+@pytest.mark.parametrize(("args", "message"), [((10,), "0-9"), ((True,), "0-9"),
+                                                ((2, 0.0, 0.0), "width")])
+def test_draw_digit_rejects_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        digits.draw_digit(*args)
+
+
+def _pretrained() -> dict:
+    if not (PRETRAINED / "manifest.json").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PRETRAINED} is missing")
+        pytest.skip(f"{PRETRAINED} does not exist yet")
+    return model.load_pretrained(PRETRAINED)
+
+
+def test_the_pretrained_network_reads_every_synthetic_digit():
+    images, labels = digits.digit_batch(slants=(-0.25, 0.0, 0.25))
+    predictions = model.predict_proba(images, _pretrained()).argmax(axis=1)
+    assert predictions.tolist() == labels.tolist()
+
+
+def test_digit_feature_maps_are_the_networks_activations():
+    params = _pretrained()
+    result = explain.digit_feature_maps(6, folder=str(PRETRAINED))
+    _, acts = model.forward(digits.draw_digit(6)[None, None], params, return_activations=True)
+    np.testing.assert_array_equal(result["conv1"], acts["conv1"][0])
+    np.testing.assert_array_equal(result["conv2"], acts["conv2"][0])
+    np.testing.assert_array_equal(result["kernels"], params["conv1.weight"][:, 0])
+    assert result["prediction"] == 6
+    assert abs(result["probabilities"].sum() - 1) < 1e-5
