@@ -1,0 +1,371 @@
+"""What the widgets of the layer pages show, computed: 2-D convolution, pooling, channels,
+parameter counts and dropout.
+
+The site's widgets only draw; every number they show comes from here, and every function
+here gets its numbers from the library itself (:mod:`cnnlab.signal`, :mod:`cnnlab.layers`,
+:mod:`cnnlab.model`), adding only the breakdown a visitor sees: the window each output
+reads, the products it sums, the shapes of a layer, the mask dropout drew.
+
+Results are dicts of NumPy arrays, ints and floats, ready for the page's bridge.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any, Dict, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import layers, model, preprocess, signal
+
+IntPair = Union[int, Tuple[int, int]]
+Breakdown = Dict[str, Any]
+
+MAX_CHANNELS = 64
+"""Upper limit on C_in and C_out in :func:`channel_shapes` (it runs a real convolution)."""
+
+MAX_IMAGE = 64
+"""Upper limit on the image size in :func:`channel_shapes`."""
+
+
+# ---------------------------------------------------------------- input from the page
+def parse_matrix(text: str, name: str = "matrix", max_size: int | None = None) -> np.ndarray:
+    """A matrix typed by a visitor: one row per line (or ``;``), numbers split by commas
+    or spaces.
+
+    Raises ValueError naming the offending entry, for empty input, ragged rows,
+    anything that is not a finite number, and more than ``max_size`` rows or columns.
+
+    >>> parse_matrix("1, 3 2\\n5 6 1").tolist()
+    [[1.0, 3.0, 2.0], [5.0, 6.0, 1.0]]
+    >>> parse_matrix("1 2; 3")
+    Traceback (most recent call last):
+    ...
+    ValueError: matrix: every row needs the same number of entries; row 1 has 2, row 2 has 1
+    """
+    rows = [line.strip() for line in re.split(r"[;\n]", text) if line.strip()]
+    if not rows:
+        raise ValueError(f"{name}: expected rows of numbers, got nothing")
+    values = []
+    for r, row in enumerate(rows, start=1):
+        entries = [entry for entry in re.split(r"[,\s]+", row) if entry]
+        try:
+            numbers = [float(entry) for entry in entries]
+        except ValueError:
+            bad = next(e for e in entries if not _is_float(e))
+            raise ValueError(f"{name}: row {r}: expected numbers, got {bad!r}") from None
+        if not np.isfinite(numbers).all():
+            raise ValueError(f"{name}: row {r}: expected finite numbers, got {row!r}")
+        values.append(numbers)
+    lengths = [len(row) for row in values]
+    if len(set(lengths)) > 1:
+        r = next(i for i, n in enumerate(lengths) if n != lengths[0])
+        raise ValueError(
+            f"{name}: every row needs the same number of entries; "
+            f"row 1 has {lengths[0]}, row {r + 1} has {lengths[r]}"
+        )
+    matrix = np.array(values)
+    if max_size is not None and max(matrix.shape) > max_size:
+        raise ValueError(f"{name}: at most {max_size} rows and columns here, "
+                         f"got {matrix.shape[0]} × {matrix.shape[1]}")
+    return matrix
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _whole(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """``value`` as an int in [minimum, maximum]; a clear ValueError for anything else
+    (a page sends ``""`` for an empty field and floats for numbers)."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(f"{name}: expected a whole number, got nothing")
+    whole = isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and float(value).is_integer())
+    if isinstance(value, (bool, np.bool_)) or not whole:
+        raise ValueError(f"{name}: expected a whole number, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = "" if maximum is None else f" and <= {maximum}"
+        raise ValueError(f"{name}: expected a whole number >= {minimum}{upper}, got {int(value)}")
+    return int(value)
+
+
+def _whole_pair(value: Any, name: str, minimum: int = 1) -> tuple[int, int]:
+    """An int for both axes, or a pair (rows, columns), each checked by :func:`_whole`."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return (_whole(value[0], f"{name}[0]", minimum), _whole(value[1], f"{name}[1]", minimum))
+    whole = _whole(value, name, minimum)
+    return whole, whole
+
+
+def _window_origins(out_shape: tuple, stride: tuple) -> np.ndarray:
+    """(o1, o2, 2) top-left corner (row, column) of every window: ``(i·s1, j·s2)``."""
+    rows, cols = np.indices(out_shape)
+    return np.stack([rows * stride[0], cols * stride[1]], axis=-1)
+
+
+# ---------------------------------------------------------------- 2-D convolution
+def conv2d_breakdown(
+    X: Sequence, W: Sequence, p: IntPair = 0, s: IntPair = 1, flip: bool = True,
+) -> Breakdown:
+    """Output and per-output products of a 2-D convolution (or, ``flip=False``,
+    cross-correlation), for the step-through widget.
+
+    ``Y[i, j] = Σ_{k1, k2} X^p[i·s1 + k1, j·s2 + k2] · K[k1, k2]`` where ``K`` is the
+    kernel as it slides: ``W[::-1, ::-1]`` for convolution, ``W`` for cross-correlation.
+
+    Returns
+    -------
+    dict
+        ``padded`` (n1 + 2p1, n2 + 2p2): the zero-padded input;
+        ``kernel`` (m1, m2): ``K``;
+        ``output`` (o1, o2): ``signal.conv2d`` (or ``signal.correlate2d``) of X and W;
+        ``origins`` (o1, o2, 2): top-left (row, column) in ``padded`` of each window;
+        ``products`` (o1, o2, m1, m2): the window times ``K``, element by element, so
+        ``products.sum((2, 3)) == output``;
+        ``padding`` [p1, p2] and ``stride`` [s1, s2].
+
+    >>> b = conv2d_breakdown([[1, 2], [3, 4]], [[1, 0], [0, 2]], p=0)
+    >>> b["kernel"].tolist(), b["products"][0, 0].tolist(), b["output"].tolist()
+    ([[2.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 4.0]], [[6.0]])
+    """
+    padding, stride = _whole_pair(p, "p (padding)", minimum=0), _whole_pair(s, "s (stride)")
+    operation = signal.conv2d if flip else signal.correlate2d
+    output = operation(X, W, p=padding, s=stride)  # checks the shapes, raises ValueError
+    W = np.asarray(W, dtype=float)
+    kernel = W[::-1, ::-1] if flip else W
+    padded = signal.pad2d(X, padding)
+    origins = _window_origins(output.shape, stride)
+    m1, m2 = kernel.shape
+    products = np.array([
+        [padded[r:r + m1, c:c + m2] * kernel for r, c in row] for row in origins
+    ]).reshape(output.shape + kernel.shape)
+    return {
+        "padded": padded, "kernel": kernel.copy(), "output": output, "origins": origins,
+        "products": products, "padding": list(padding), "stride": list(stride),
+    }
+
+
+# ---------------------------------------------------------------- pooling
+def pool_breakdown(
+    X: Sequence, size: IntPair = 2, stride: IntPair | None = None, mode: str = "max",
+) -> Breakdown:
+    """Max or mean pooling of one matrix, with the window of every output.
+
+    ``Y[i, j] = max (or mean) of X[i·s1 : i·s1 + k1, j·s2 : j·s2 + k2]``, computed by
+    ``layers.max_pool2d`` / ``layers.avg_pool2d``; ``stride`` defaults to ``size``
+    (non-overlapping windows).
+
+    Returns
+    -------
+    dict
+        ``output`` (o1, o2); ``origins`` (o1, o2, 2) top-left corner of each window;
+        ``size`` [k1, k2]; ``stride`` [s1, s2];
+        ``winners`` (o1, o2, 2): where in X each window's maximum sits (first one if
+        tied; max pooling only, else absent);
+        ``coverage`` (n1, n2): in how many windows each input element is (0: pooling
+        never looks at it; more than 1: windows overlap); ``unused``: how many
+        elements no window reads; ``most_windows``: the largest coverage.
+
+    >>> b = pool_breakdown([[1, 5, 2], [3, 4, 0]], size=2, stride=1)
+    >>> b["output"].tolist(), b["winners"].tolist(), b["coverage"].tolist()
+    ([[5.0, 5.0]], [[[0, 1], [0, 1]]], [[1, 2, 1], [1, 2, 1]])
+    """
+    pools = {"max": layers.max_pool2d, "mean": layers.avg_pool2d}
+    if mode not in pools:
+        raise ValueError(f"mode: expected 'max' or 'mean', got {mode!r}")
+    X = layers.check_array(np.asarray(X, dtype=float), 2, "X", "(rows, columns)")
+    kernel = _whole_pair(size, "size")
+    steps = kernel if stride is None else _whole_pair(stride, "stride")
+    output = pools[mode](X[None, None], kernel, steps)[0, 0]
+    origins = _window_origins(output.shape, steps)
+    coverage = np.zeros(X.shape, dtype=int)
+    winners = np.zeros((*output.shape, 2), dtype=int)
+    for i, j in np.ndindex(*output.shape):
+        r, c = origins[i, j]
+        window = X[r:r + kernel[0], c:c + kernel[1]]
+        coverage[r:r + kernel[0], c:c + kernel[1]] += 1
+        u, v = np.unravel_index(np.argmax(window), window.shape)
+        winners[i, j] = (r + u, c + v)
+    result = {"output": output, "origins": origins, "size": list(kernel),
+              "stride": list(steps), "coverage": coverage,
+              "unused": int(np.sum(coverage == 0)), "most_windows": int(coverage.max())}
+    if mode == "max":
+        result["winners"] = winners
+    return result
+
+
+# ---------------------------------------------------------------- channels and parameters
+def channel_shapes(
+    c_in: int, c_out: int, k: int, n: int, padding: int = 0, stride: int = 1,
+) -> Breakdown:
+    """Shapes of a convolution layer, measured by running ``layers.conv2d`` on a random
+    (1, C_in, n, n) input with a (C_out, C_in, k, k) weight and a (C_out,) bias.
+
+    >>> shapes = channel_shapes(3, 5, 3, 8, padding=1)
+    >>> shapes["weight_shape"], shapes["output_shape"], shapes["parameters"]
+    ([5, 3, 3, 3], [1, 5, 8, 8], 140)
+    """
+    c_in = _whole(c_in, "C_in (input channels)", maximum=MAX_CHANNELS)
+    c_out = _whole(c_out, "C_out (output channels)", maximum=MAX_CHANNELS)
+    k = _whole(k, "k (kernel size)")
+    n = _whole(n, "n (image size)", maximum=MAX_IMAGE)
+    padding = _whole(padding, "padding", minimum=0)
+    stride = _whole(stride, "stride")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, c_in, n, n))
+    weight = rng.standard_normal((c_out, c_in, k, k))
+    bias = rng.standard_normal(c_out)
+    out = layers.conv2d(x, weight, bias, stride=stride, padding=padding)
+    return {
+        "input_shape": list(x.shape), "weight_shape": list(weight.shape),
+        "bias_shape": list(bias.shape), "output_shape": list(out.shape),
+        "parameters": int(weight.size + bias.size),
+    }
+
+
+def parameter_comparison(n1: int, n2: int, m1: int, m2: int, c_in: int, c_out: int) -> Breakdown:
+    """Parameters of a conv layer and of a fully connected layer doing the same mapping.
+
+    The conv layer has an m1 × m2 kernel per (input, output) channel pair and one bias
+    per output channel: ``m1·m2·C_in·C_out + C_out``. With "same" padding (stride 1) it
+    maps an n1 × n2 × C_in input to n1 × n2 × C_out. A fully connected layer from those
+    ``n1·n2·C_in`` inputs to those ``n1·n2·C_out`` outputs needs one weight per pair and
+    one bias per output: ``(n1·n2·C_in)(n1·n2·C_out) + n1·n2·C_out``.
+
+    >>> c = parameter_comparison(28, 28, 5, 5, 3, 5)
+    >>> c["conv_total"], c["output_shape"], c["fc_total"]
+    (380, [28, 28, 5], 9223760)
+    """
+    n1, n2 = _whole(n1, "n1 (image rows)"), _whole(n2, "n2 (image columns)")
+    m1, m2 = _whole(m1, "m1 (kernel rows)"), _whole(m2, "m2 (kernel columns)")
+    c_in = _whole(c_in, "C_in (input channels)")
+    c_out = _whole(c_out, "C_out (output channels)")
+    o1, o2 = (signal.output_size(n, m, p=signal.padding_for("same", m, kernel_flipped=False))
+              for n, m in ((n1, m1), (n2, m2)))
+    conv_weights, conv_biases = m1 * m2 * c_in * c_out, c_out
+    fc_inputs, fc_outputs = n1 * n2 * c_in, o1 * o2 * c_out
+    fc_weights, fc_biases = fc_inputs * fc_outputs, fc_outputs
+    return {
+        "output_shape": [o1, o2, c_out],
+        "conv_weights": conv_weights, "conv_biases": conv_biases,
+        "conv_total": conv_weights + conv_biases,
+        "fc_inputs": fc_inputs, "fc_outputs": fc_outputs,
+        "fc_weights": fc_weights, "fc_biases": fc_biases, "fc_total": fc_weights + fc_biases,
+        "ratio": (fc_weights + fc_biases) / (conv_weights + conv_biases),
+    }
+
+
+# ---------------------------------------------------------------- dropout
+def dropout_demo(p: float, seed: int = 0, shape: tuple = (10, 10), masks: int = 1000) -> Breakdown:
+    """One dropout mask over a grid of (positive) activations, and what it does to them.
+
+    ``training``: ``layers.dropout(a, p, rng)``, each unit zeroed with probability p and
+    the kept ones scaled by ``1 / (1 - p)``; ``inference``: ``layers.dropout(a, p,
+    training=False)``, the activations unchanged. ``mean_over_masks`` averages the
+    training output over ``masks`` further masks: it approaches ``mean_before``.
+
+    >>> d = dropout_demo(0.5, seed=1, shape=(2, 3))
+    >>> d["kept"].tolist(), d["scale"], d["inference"].tolist() == d["activations"].tolist()
+    ([[True, True, False], [True, False, False]], 2.0, True)
+    """
+    p = float(p)
+    activations = np.random.default_rng(2024).uniform(0.1, 1.0, size=shape).round(2)
+    rng = np.random.default_rng(seed)
+    training = layers.dropout(activations, p, rng, training=True)
+    inference = layers.dropout(activations, p, training=False)
+    repeated = layers.dropout(np.broadcast_to(activations, (masks, *shape)), p, rng)
+    return {
+        "activations": activations, "training": training, "kept": training != 0,
+        "inference": inference, "scale": 1 / (1 - p),
+        "mean_before": float(activations.mean()), "mean_training": float(training.mean()),
+        "mean_over_masks": float(repeated.mean()), "masks": masks,
+        "kept_fraction": float(np.mean(training != 0)),
+    }
+
+
+# ---------------------------------------------------------------- Monte-Carlo dropout
+SYNTHETIC_DIGITS = {
+    # Pen strokes as polylines of (row, column) points on a unit square.
+    "seven": [[(0.2, 0.25), (0.2, 0.75), (0.85, 0.4)]],
+    "seven-or-one": [[(0.3, 0.45), (0.22, 0.6), (0.85, 0.55)]],
+    "four-or-nine": [[(0.2, 0.35), (0.5, 0.3), (0.5, 0.7)],
+                     [(0.2, 0.35), (0.2, 0.7), (0.85, 0.68)]],
+}
+
+
+def draw_strokes(strokes: Sequence, size: int = 112, width: float = 7.0) -> np.ndarray:
+    """Ink in [0, 1] of pen strokes (polylines of (row, column) points in the unit square)
+    drawn with a round pen ``width`` pixels wide on a ``size`` × ``size`` canvas.
+
+    >>> ink = draw_strokes([[(0.5, 0.1), (0.5, 0.9)]], size=10, width=3)
+    >>> ink[:, 5].tolist()  # a column across the horizontal stroke
+    [0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 0.5, 0.0, 0.0, 0.0]
+    """
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
+    ink = np.zeros((size, size))
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=float) * size
+        for (r0, c0), (r1, c1) in zip(points[:-1], points[1:]):
+            dr, dc = r1 - r0, c1 - c0
+            # Distance of every pixel centre to the segment; 1 px of anti-aliased edge.
+            t = np.clip(((rows - r0) * dr + (cols - c0) * dc) / max(dr * dr + dc * dc, 1e-12), 0, 1)
+            distance = np.hypot(rows - (r0 + t * dr), cols - (c0 + t * dc))
+            ink = np.maximum(ink, np.clip(width / 2 + 0.5 - distance, 0, 1))
+    return ink
+
+
+def synthetic_digit(name: str) -> np.ndarray:
+    """One of :data:`SYNTHETIC_DIGITS`, drawn and preprocessed like a drawing on the
+    site: a (1, 1, 28, 28) network input.
+
+    >>> synthetic_digit("seven").shape
+    (1, 1, 28, 28)
+    """
+    if name not in SYNTHETIC_DIGITS:
+        raise ValueError(f"digit: expected one of {sorted(SYNTHETIC_DIGITS)}, got {name!r}")
+    return preprocess.preprocess(draw_strokes(SYNTHETIC_DIGITS[name]))
+
+
+def mc_dropout(
+    x: np.ndarray, params: dict, passes: int = 30, seed: int = 0,
+) -> np.ndarray:
+    """Class probabilities of ``passes`` forward passes of one digit with dropout on.
+
+    Equal to ``softmax(model.forward(x repeated passes times, params, training=True,
+    rng=default_rng(seed)))``, but the layers before dropout run once: they do not
+    depend on the mask. Returns (passes, 10).
+    """
+    passes = _whole(passes, "passes", maximum=1000)
+    _, acts = model.forward(x, params, return_activations=True)
+    hidden = np.repeat(acts["relu3"][:1], passes, axis=0)
+    dropped = layers.dropout(hidden, model.DROPOUT_P, np.random.default_rng(seed))
+    return layers.softmax(layers.linear(dropped, params["fc2.weight"], params["fc2.bias"]))
+
+
+@functools.lru_cache(maxsize=1)
+def _pretrained(folder: str) -> dict:
+    return model.load_pretrained(folder)
+
+
+def mc_dropout_summary(
+    digit: str, passes: int = 30, seed: int = 0, folder: str = "pretrained",
+) -> Breakdown:
+    """:func:`mc_dropout` on a synthetic digit with the pretrained weights, summarised per
+    class: lowest, mean and highest probability over the passes, and the probability at
+    inference (dropout off), and ``votes``: in how many passes each class won.
+    """
+    x = synthetic_digit(digit)
+    params = _pretrained(folder)
+    probabilities = mc_dropout(x, params, passes, seed)
+    return {
+        "image": x[0, 0], "probabilities": probabilities,
+        "low": probabilities.min(axis=0), "mean": probabilities.mean(axis=0),
+        "high": probabilities.max(axis=0), "inference": model.predict_proba(x, params)[0],
+        "votes": np.bincount(probabilities.argmax(axis=1), minlength=10),
+    }
