@@ -19,30 +19,21 @@ The site is built once per session (``mkdocs build --strict``) and served from
 Every test here is marked ``browser``. Chromium: ``/usr/bin/chromium`` when present, else
 Playwright's own; never a download. If it cannot start: the tests fail under ``CI=true``
 and are skipped, saying why, elsewhere. ``CNNLAB_TEST_SITE=<dir>`` serves an existing build
-instead of building (for quick iterations on tests only).
+instead of building (for quick iterations on tests only). Building, serving and launching
+Chromium are ``benchmarks/site_server.py``'s, shared with the benchmarks.
 """
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
-import subprocess
-import sys
-import threading
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from benchmarks import site_server
+from benchmarks.site_server import SUB_PATH
 
-ROOT = Path(__file__).resolve().parents[2]
-SUB_PATH = "/cnn-lab/"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 READY_TIMEOUT_MS = 120_000
 RUN_TIMEOUT_MS = 60_000
 CELL = '[data-testid="code-cell"]'
@@ -58,41 +49,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
 
 # --- the site ---------------------------------------------------------------------------------
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict] = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".wasm": "application/wasm",
-        ".js": "text/javascript",
-        ".mjs": "text/javascript",
-        ".data": "application/octet-stream",
-    }
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     """A threaded HTTP server on 127.0.0.1 serving a folder whose ``cnn-lab/`` is the site."""
     www = tmp_path_factory.mktemp("www")
-    handler = functools.partial(QuietHandler, directory=str(www))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield www, f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    httpd.server_close()
+    with site_server.serve(www) as origin:
+        yield www, origin
 
 
 def _build_site(target: Path, url: str, **env: str) -> None:
     """``mkdocs build --strict`` into ``target``, for the site's address ``url``."""
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(target)],
-        cwd=ROOT, env={**os.environ, "CNNLAB_SITE_URL": url, **env}, capture_output=True,
-        text=True,
-    )
-    if build.returncode:
-        pytest.fail(f"mkdocs build --strict failed:\n{build.stdout}\n{build.stderr}")
+    try:
+        site_server.build_site(target, url, **env)
+    except site_server.BuildError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +94,7 @@ def browser() -> Iterator[Any]:
     except Exception as error:
         _cannot_start(error)
     try:
-        executable = CHROMIUM if Path(CHROMIUM).exists() else None
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        chromium = site_server.launch_chromium(playwright)
     except Exception as error:
         playwright.stop()
         _cannot_start(error)
