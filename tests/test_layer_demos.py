@@ -8,7 +8,7 @@ import pytest
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnnlab import layer_demos, layers, model
+from cnnlab import digits, layer_demos, layers, model
 
 BOOK_X = [[1, 3, 2, 4], [5, 6, 1, 3], [1, 2, 0, 2], [3, 4, 3, 2]]
 BOOK_W = [[1, 0, 3], [1, 2, 1], [0, 1, 1]]
@@ -34,7 +34,7 @@ def test_parse_matrix_reads_rows_of_numbers(text, expected):
 @pytest.mark.parametrize(("text", "message"), [
     ("", "got nothing"),
     (" ;\n ", "got nothing"),
-    ("1 2\n3 x", "row 2: expected numbers, got 'x'"),
+    ("1 2\n3 x", "X: row 2: expected numbers separated by commas, got 'x'"),
     ("1 2 3\n4 5", "row 1 has 3, row 2 has 2"),
     ("1 nan", "finite"),
     ("inf 1", "finite"),
@@ -235,29 +235,28 @@ def test_dropout_demo_rerolls_with_the_seed_and_rejects_p_one():
 
 
 # ---------------------------------------------------------------- Monte-Carlo dropout
-def test_draw_strokes_draws_a_line_as_wide_as_the_pen():
-    ink = layer_demos.draw_strokes([[(0.5, 0.0), (0.5, 1.0)]], size=50, width=6)
-    assert ink.shape == (50, 50) and ink.min() == 0 and ink.max() == 1
-    assert ink.sum(axis=0)[10:40] == pytest.approx(6, abs=0.01)  # 6 px across, 1 px edges
-    assert (ink[:, 25] > 0).sum() == 6  # the line runs along a pixel boundary
+@pytest.mark.parametrize(("first", "second", "mix"), [(3, 5, 0.5), (4, 9, 0.25), (7, 7, 1.0)])
+def test_blended_digit_mixes_two_synthetic_digits(first, second, mix):
+    x = layer_demos.blended_digit(first, second, mix)
+    expected = (1 - mix) * digits.draw_digit(first) + mix * digits.draw_digit(second)
+    assert x.shape == (1, 1, 28, 28)
+    np.testing.assert_allclose(x[0, 0], expected, rtol=1e-6)
 
 
-@pytest.mark.parametrize("name", sorted(layer_demos.SYNTHETIC_DIGITS))
-def test_synthetic_digits_are_network_inputs(name):
-    x = layer_demos.synthetic_digit(name)
-    assert x.shape == (1, 1, 28, 28) and x.min() >= 0 and x.max() == pytest.approx(1, abs=0.05)
-    assert (x > 0.5).sum() > 30
-
-
-def test_synthetic_digit_rejects_unknown_names():
-    with pytest.raises(ValueError, match="expected one of"):
-        layer_demos.synthetic_digit("eleven")
+@pytest.mark.parametrize(("args", "message"), [
+    ((3, 5, 1.5), r"mix: expected a number in \[0, 1\], got 1.5"),
+    ((10, 5, 0.5), r"first digit: expected a whole number >= 0 and <= 9, got 10"),
+    ((3, 2.5, 0.5), r"second digit: expected a whole number, got 2.5"),
+])
+def test_blended_digit_rejects_bad_arguments(args, message):
+    with pytest.raises(ValueError, match=message):
+        layer_demos.blended_digit(*args)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_mc_dropout_equals_full_forward_passes_with_dropout_on(seed):
     params = model.init_params(np.random.default_rng(seed))
-    x = layer_demos.synthetic_digit("seven")
+    x = layer_demos.blended_digit(7, 1, 0.3)
     shortcut = layer_demos.mc_dropout(x, params, passes=7, seed=seed)
     full = layers.softmax(model.forward(np.repeat(x, 7, axis=0), params, training=True,
                                         rng=np.random.default_rng(seed)))
@@ -266,12 +265,12 @@ def test_mc_dropout_equals_full_forward_passes_with_dropout_on(seed):
 
 
 def test_mc_dropout_summary_with_the_pretrained_model():
-    summary = layer_demos.mc_dropout_summary("four-or-nine", passes=30, seed=0)
+    summary = layer_demos.mc_dropout_summary(3, 5, 0.5, passes=30, seed=0)
     probs = summary["probabilities"]
     assert probs.shape == (30, 10)
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
     assert (summary["low"] <= summary["mean"]).all() and (summary["mean"] <= summary["high"]).all()
     assert summary["votes"].sum() == 30
     params = model.load_pretrained("pretrained")
-    x = layer_demos.synthetic_digit("four-or-nine")
+    x = layer_demos.blended_digit(3, 5, 0.5)
     np.testing.assert_allclose(summary["inference"], model.predict_proba(x, params)[0], rtol=1e-6)

@@ -11,13 +11,12 @@ Results are dicts of NumPy arrays, ints and floats, ready for the page's bridge.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, Dict, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import layers, model, preprocess, signal
+from . import digits, explain, layers, model, signal
 
 IntPair = Union[int, Tuple[int, int]]
 Breakdown = Dict[str, Any]
@@ -47,17 +46,10 @@ def parse_matrix(text: str, name: str = "matrix", max_size: int | None = None) -
     rows = [line.strip() for line in re.split(r"[;\n]", text) if line.strip()]
     if not rows:
         raise ValueError(f"{name}: expected rows of numbers, got nothing")
-    values = []
-    for r, row in enumerate(rows, start=1):
-        entries = [entry for entry in re.split(r"[,\s]+", row) if entry]
-        try:
-            numbers = [float(entry) for entry in entries]
-        except ValueError:
-            bad = next(e for e in entries if not _is_float(e))
-            raise ValueError(f"{name}: row {r}: expected numbers, got {bad!r}") from None
-        if not np.isfinite(numbers).all():
-            raise ValueError(f"{name}: row {r}: expected finite numbers, got {row!r}")
-        values.append(numbers)
+    values = [explain.parse_numbers(row, f"{name}: row {r}") for r, row in enumerate(rows, 1)]
+    for r, row in enumerate(values, start=1):
+        if not np.isfinite(row).all():
+            raise ValueError(f"{name}: row {r}: expected finite numbers, got {rows[r - 1]!r}")
     lengths = [len(row) for row in values]
     if len(set(lengths)) > 1:
         r = next(i for i, n in enumerate(lengths) if n != lengths[0])
@@ -70,14 +62,6 @@ def parse_matrix(text: str, name: str = "matrix", max_size: int | None = None) -
         raise ValueError(f"{name}: at most {max_size} rows and columns here, "
                          f"got {matrix.shape[0]} × {matrix.shape[1]}")
     return matrix
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _whole(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
@@ -290,46 +274,22 @@ def dropout_demo(p: float, seed: int = 0, shape: tuple = (10, 10), masks: int = 
 
 
 # ---------------------------------------------------------------- Monte-Carlo dropout
-SYNTHETIC_DIGITS = {
-    # Pen strokes as polylines of (row, column) points on a unit square.
-    "seven": [[(0.2, 0.25), (0.2, 0.75), (0.85, 0.4)]],
-    "seven-or-one": [[(0.3, 0.45), (0.22, 0.6), (0.85, 0.55)]],
-    "four-or-nine": [[(0.2, 0.35), (0.5, 0.3), (0.5, 0.7)],
-                     [(0.2, 0.35), (0.2, 0.7), (0.85, 0.68)]],
-}
+def blended_digit(first: int, second: int, mix: float) -> np.ndarray:
+    """A digit between two synthetic digits (:func:`cnnlab.digits.draw_digit`):
+    ``(1 - mix) · first + mix · second``, a (1, 1, 28, 28) network input that the
+    network may well be unsure about.
 
-
-def draw_strokes(strokes: Sequence, size: int = 112, width: float = 7.0) -> np.ndarray:
-    """Ink in [0, 1] of pen strokes (polylines of (row, column) points in the unit square)
-    drawn with a round pen ``width`` pixels wide on a ``size`` × ``size`` canvas.
-
-    >>> ink = draw_strokes([[(0.5, 0.1), (0.5, 0.9)]], size=10, width=3)
-    >>> ink[:, 5].tolist()  # a column across the horizontal stroke
-    [0.0, 0.0, 0.0, 0.5, 1.0, 1.0, 0.5, 0.0, 0.0, 0.0]
+    >>> x = blended_digit(3, 5, 0.0)
+    >>> x.shape, bool((x[0, 0] == digits.draw_digit(3)).all())
+    ((1, 1, 28, 28), True)
     """
-    rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
-    ink = np.zeros((size, size))
-    for stroke in strokes:
-        points = np.asarray(stroke, dtype=float) * size
-        for (r0, c0), (r1, c1) in zip(points[:-1], points[1:]):
-            dr, dc = r1 - r0, c1 - c0
-            # Distance of every pixel centre to the segment; 1 px of anti-aliased edge.
-            t = np.clip(((rows - r0) * dr + (cols - c0) * dc) / max(dr * dr + dc * dc, 1e-12), 0, 1)
-            distance = np.hypot(rows - (r0 + t * dr), cols - (c0 + t * dc))
-            ink = np.maximum(ink, np.clip(width / 2 + 0.5 - distance, 0, 1))
-    return ink
-
-
-def synthetic_digit(name: str) -> np.ndarray:
-    """One of :data:`SYNTHETIC_DIGITS`, drawn and preprocessed like a drawing on the
-    site: a (1, 1, 28, 28) network input.
-
-    >>> synthetic_digit("seven").shape
-    (1, 1, 28, 28)
-    """
-    if name not in SYNTHETIC_DIGITS:
-        raise ValueError(f"digit: expected one of {sorted(SYNTHETIC_DIGITS)}, got {name!r}")
-    return preprocess.preprocess(draw_strokes(SYNTHETIC_DIGITS[name]))
+    first = _whole(first, "first digit", minimum=0, maximum=9)
+    second = _whole(second, "second digit", minimum=0, maximum=9)
+    mix = float(mix)
+    if not 0 <= mix <= 1:
+        raise ValueError(f"mix: expected a number in [0, 1], got {mix}")
+    blend = (1 - mix) * digits.draw_digit(first) + mix * digits.draw_digit(second)
+    return blend.astype(np.float32).reshape(1, 1, 28, 28)
 
 
 def mc_dropout(
@@ -348,20 +308,18 @@ def mc_dropout(
     return layers.softmax(layers.linear(dropped, params["fc2.weight"], params["fc2.bias"]))
 
 
-@functools.lru_cache(maxsize=1)
-def _pretrained(folder: str) -> dict:
-    return model.load_pretrained(folder)
-
-
 def mc_dropout_summary(
-    digit: str, passes: int = 30, seed: int = 0, folder: str = "pretrained",
+    first: int, second: int, mix: float, passes: int = 30, seed: int = 0,
+    folder: str = "pretrained",
 ) -> Breakdown:
-    """:func:`mc_dropout` on a synthetic digit with the pretrained weights, summarised per
-    class: lowest, mean and highest probability over the passes, and the probability at
-    inference (dropout off), and ``votes``: in how many passes each class won.
+    """:func:`mc_dropout` on a :func:`blended_digit` with the pretrained weights.
+
+    Returns the ``image`` (28, 28), the ``probabilities`` (passes, 10), per class the
+    ``low``, ``mean`` and ``high`` probability over the passes, the probability at
+    ``inference`` (dropout off), and ``votes``: in how many passes each class won.
     """
-    x = synthetic_digit(digit)
-    params = _pretrained(folder)
+    x = blended_digit(first, second, mix)
+    params = explain.pretrained(folder)
     probabilities = mc_dropout(x, params, passes, seed)
     return {
         "image": x[0, 0], "probabilities": probabilities,
