@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from . import layers, model
 
@@ -27,8 +26,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
                    padding: int) -> tuple[np.ndarray, Cache]:
     """Stride-1 convolution (cross-correlation) with zero padding, keeping the im2col matrix.
 
-    The matrix is built channels-last, (N·Ho·Wo, kH·kW·C): each row copies runs of C
-    contiguous values, much faster than gathering NCHW windows element by element.
+    The matrix is :func:`cnnlab.layers.im2col`'s, channels last: (N·Ho·Wo, kH·kW·C).
 
     Parameters
     ----------
@@ -38,14 +36,10 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
     -------
     out : (N, C_out, H_out, W_out) and the cache for :func:`conv2d_backward`
     """
-    n, c_in = x.shape[:2]
+    n, _, h, w = x.shape
     c_out, _, kh, kw = weight.shape
-    x_nhwc = np.pad(x.transpose(0, 2, 3, 1), ((0, 0), (padding,) * 2, (padding,) * 2, (0, 0)))
-    h_out, w_out = x_nhwc.shape[1] - kh + 1, x_nhwc.shape[2] - kw + 1
-    sn, sh, sw, sc = x_nhwc.strides
-    patches = as_strided(x_nhwc, (n, h_out, w_out, kh, kw, c_in), (sn, sh, sw, sh, sw, sc),
-                         writeable=False)
-    cols = patches.reshape(n * h_out * w_out, kh * kw * c_in)
+    h_out, w_out = h + 2 * padding - kh + 1, w + 2 * padding - kw + 1
+    cols = layers.im2col(x, (kh, kw), (1, 1), (padding, padding))
     weight_rows = weight.transpose(0, 2, 3, 1).reshape(c_out, -1)  # (C_out, kH·kW·C)
     out = (cols @ weight_rows.T + bias).reshape(n, h_out, w_out, c_out)
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), (x.shape, cols, weight_rows, padding)
