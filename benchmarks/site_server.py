@@ -6,8 +6,8 @@ Shared by the browser tests (``tests/browser/conftest.py``) and the benchmarks
 - :func:`build_site` runs ``mkdocs build --strict`` for a given address;
 - :func:`serve` serves a folder on 127.0.0.1 (a free port) with the MIME types the
   runtime needs (``.wasm`` as ``application/wasm``), and no request log;
-- :func:`launch_chromium` starts headless Chromium: the Debian ``chromium`` at
-  :data:`CHROMIUM` when present, else Playwright's own; never a download.
+- :func:`launch_chromium` starts headless Chromium (:func:`chromium_options`): the Debian
+  ``chromium`` at :data:`CHROMIUM` when present, else Playwright's own; never a download.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 SUB_PATH = "/cnn-lab/"  # the site lives under a sub-path, as on a project site of a static host
@@ -63,9 +63,12 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` from a threaded HTTP server; yields its origin ``http://127.0.0.1:<port>``."""
-    handler = functools.partial(QuietHandler, directory=str(folder))
+def serve(folder: Path, handler: Callable[..., Any] = QuietHandler) -> Iterator[str]:
+    """Serve ``folder`` from a threaded HTTP server; yields its origin ``http://127.0.0.1:<port>``.
+
+    ``handler``: the request handler class (a :class:`QuietHandler`), or a partial of one.
+    """
+    handler = functools.partial(handler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -76,7 +79,17 @@ def serve(folder: Path) -> Iterator[str]:
         httpd.server_close()
 
 
+def chromium_options() -> dict:
+    """Playwright's launch options for headless Chromium with the project's flags."""
+    return {"executable_path": CHROMIUM if Path(CHROMIUM).exists() else None,
+            "args": CHROMIUM_ARGS}
+
+
 def launch_chromium(playwright: Any) -> Any:
-    """Headless Chromium with the project's flags, from a started ``sync_playwright()``."""
-    executable = CHROMIUM if Path(CHROMIUM).exists() else None
-    return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    """Headless Chromium from a started ``sync_playwright()``; contexts are incognito-like.
+
+    The benchmarks use ``playwright.chromium.launch_persistent_context(folder,
+    **chromium_options())`` instead: a profile folder gives a disk cache, as a visitor's browser
+    has (an incognito context keeps only small files in its memory cache).
+    """
+    return playwright.chromium.launch(**chromium_options())

@@ -1,0 +1,359 @@
+"""The built site in headless Chromium: start-up, bytes, long tasks and prediction latency.
+
+Used by :mod:`benchmarks.run`. Everything is measured in the page, as a visitor's browser
+sees it, by ``probe.js`` (added before the page's own scripts run):
+
+- **start**: from navigation to ``[data-testid="runtime-status"]`` turning ``ready``. A
+  *cold* visit uses a fresh browser profile (empty cache, nothing compiled); the *warm* visit
+  that follows opens the same page again in the same profile (its disk cache, as a returning
+  visitor's). The **baseline** (``baseline/index.html``) is a page that only boots the same
+  Pyodide files in a worker and imports NumPy.
+- **bytes**: counted by the HTTP server itself (:class:`CountingHandler`): the response bodies
+  it sent during a visit, per path (the server does not compress).
+- **long tasks**: main-thread tasks over 50 ms (the Long Tasks API reports no shorter ones),
+  with the scripts the Long Animation Frames API saw in them.
+- **predictions**: strokes drawn with the mouse on the draw page; for each, the time from
+  the stroke's ``pointerup`` to the animation frame that shows the new probabilities, and the
+  forward pass's own time as the page shows it (``[data-testid="latency-ms"]``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import random
+import re
+import shutil
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from benchmarks import site_server
+
+HERE = Path(__file__).parent
+PROBE = (HERE / "probe.js").read_text(encoding="utf-8")
+SITE_FOLDER = site_server.SUB_PATH.strip("/")
+BASELINE = "baseline/"  # beside the site; its own worker loads the site's Pyodide files
+BASELINE_URL = f"{BASELINE}?pyodide=../{SITE_FOLDER}/assets/pyodide/"
+STATUS = '[data-testid="runtime-status"]'
+CANVAS = '[data-testid="digit-canvas"]'
+PROBABILITIES = '[data-testid="probabilities"]'
+READY_TIMEOUT_MS = 300_000
+PREDICTION_TIMEOUT_MS = 60_000
+QUIET_S = 0.5  # a visit is over when the server has sent nothing for this long
+# What running Python costs a page: the runtime, cnnlab, the model's files.
+RUNTIME_PATHS = ("assets/pyodide/", "assets/runtime/", "pretrained/mnist_cnn")
+PACKAGE_FILE = re.compile(r"assets/pyodide/(\w+)\.data$")  # pyodide.asm.data is the core
+
+
+class CountingHandler(site_server.QuietHandler):
+    """Serves files like :class:`QuietHandler` and appends ``(path, bytes sent)`` to a ledger."""
+
+    def __init__(self, *args: Any, ledger: list, **kwargs: Any) -> None:
+        self.ledger = ledger
+        super().__init__(*args, **kwargs)
+
+    def copyfile(self, source: Any, outputfile: Any) -> None:
+        start = source.tell()
+        super().copyfile(source, outputfile)
+        self.ledger.append((urllib.parse.urlsplit(self.path).path, source.tell() - start))
+
+
+@dataclass
+class Site:
+    """The served folder (``cnn-lab/``: the site, ``baseline/``), its origin and a browser."""
+
+    www: Path
+    origin: str
+    playwright: Any
+    ledger: list = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        """Where the built site goes (or a link to an existing build)."""
+        return self.www / SITE_FOLDER
+
+    @property
+    def url(self) -> str:
+        return self.origin + site_server.SUB_PATH
+
+    def address(self, path: str) -> str:
+        """A page of the site (``"draw/"``), or the baseline (:data:`BASELINE_URL`)."""
+        if path.startswith(BASELINE):
+            return f"{self.origin}/{path}"
+        return self.url + path
+
+    def sent_since(self, mark: int) -> dict:
+        """``{path relative to the site: bytes}`` that the server sent since ``len(ledger)`` was
+        ``mark``, once it has been quiet for :data:`QUIET_S`."""
+        while True:
+            count = len(self.ledger)
+            time.sleep(QUIET_S)
+            if len(self.ledger) == count:
+                break
+        files: dict = {}
+        for path, size in self.ledger[mark:]:
+            name = path[len(site_server.SUB_PATH):] if path.startswith(site_server.SUB_PATH) \
+                else path.lstrip("/")
+            files[name] = files.get(name, 0) + size
+        return files
+
+
+@contextlib.contextmanager
+def served() -> Iterator[Site]:
+    """A temporary folder served on 127.0.0.1 with the baseline page in it, and Playwright.
+
+    Build the site into :attr:`Site.folder` (or link a build there) before visiting pages.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as tmp:
+        www = Path(tmp) / "www"
+        shutil.copytree(HERE / "baseline", www / BASELINE)
+        ledger: list = []
+        handler = functools.partial(CountingHandler, ledger=ledger)
+        with site_server.serve(www, handler) as origin, sync_playwright() as playwright:
+            yield Site(www, origin, playwright, ledger)
+
+
+@contextlib.contextmanager
+def fresh_profile(site: Site) -> Iterator[Any]:
+    """A browser with a new, empty profile (its own disk cache), with the probe installed."""
+    with tempfile.TemporaryDirectory(prefix="profile-", dir=site.www.parent) as profile:
+        context = site.playwright.chromium.launch_persistent_context(
+            profile, **site_server.chromium_options())
+        try:
+            context.add_init_script(PROBE)
+            yield context
+        finally:
+            context.close()
+
+
+def browser_version(context: Any) -> str:
+    page = context.new_page()
+    try:
+        return page.context.new_cdp_session(page).send("Browser.getVersion")["product"]
+    finally:
+        page.close()
+
+
+# --- one visit ----------------------------------------------------------------------------------
+
+def wait_ready(page: Any) -> None:
+    """Until the page's Python is ready; raises RuntimeError with the page's message on error."""
+    page.wait_for_function(
+        f"""() => window.__bench.ready !== null
+                || document.querySelector('{STATUS}')?.dataset.state === 'error'""",
+        timeout=READY_TIMEOUT_MS)
+    status = page.locator(STATUS)
+    if status.get_attribute("data-state") == "error":
+        raise RuntimeError(f"{page.url}: Python failed to load: {status.inner_text()}")
+
+
+def visit(site: Site, context: Any, path: str) -> dict:
+    """Open ``path`` in a new tab of ``context``; wait until its Python is ready (if it runs
+    any) and the server is quiet. Returns what was measured; the tab stays open."""
+    mark = len(site.ledger)
+    page = context.new_page()
+    page.goto(site.address(path))
+    runs_python = page.locator(STATUS).count() > 0
+    if runs_python:
+        wait_ready(page)
+    files = site.sent_since(mark)
+    measured = page.evaluate("""() => ({
+        ready: window.__bench.ready,
+        timings: (window.CNNLab && CNNLab.runtime && CNNLab.runtime.timings)
+                 || (window.baseline && window.baseline.timings) || {},
+        versions: (window.CNNLab && CNNLab.runtime && CNNLab.runtime.versions)
+                  || (window.baseline && window.baseline.versions) || null,
+        longTasks: window.__bench.longTasks(),
+    })""")
+    return {
+        "page": path, "tab": page, "runs_python": runs_python,
+        "ready_ms": measured["ready"],
+        "stages_ms": {name: round(t, 1) for name, t in measured["timings"].items()},
+        "versions": measured["versions"],
+        "long_tasks": [rounded_task(task) for task in measured["longTasks"]],
+        "files": files, "bytes": sum(files.values()),
+    }
+
+
+def rounded_task(task: dict) -> dict:
+    return {"start_ms": round(task["start"], 1), "duration_ms": round(task["duration"], 1),
+            "scripts": task["scripts"][:3]}
+
+
+def longest_task(tasks: list, start: float, end: float | None) -> float | None:
+    """The longest task that began in [start, end) (end None: to the last), or None."""
+    inside = [t["duration_ms"] for t in tasks
+              if t["start_ms"] >= start and (end is None or t["start_ms"] < end)]
+    return max(inside, default=None)
+
+
+def load_windows(measured: dict) -> dict:
+    """A start visit's longest tasks: before the page starts its runtime (HTML, theme, math),
+    and while the runtime loads (runtime start -> ready)."""
+    start = measured["stages_ms"].get("start", 0.0)
+    return {"page_start": longest_task(measured["long_tasks"], 0.0, start),
+            "runtime_load": longest_task(measured["long_tasks"], start, measured["ready_ms"])}
+
+
+def public(measured: dict) -> dict:
+    """A visit's record for the JSON (without the open tab)."""
+    return {key: value for key, value in measured.items() if key != "tab"}
+
+
+# --- start-up: cold and warm, against the baseline ----------------------------------------------
+
+def start_runs(site: Site, page: str, repeats: int) -> list:
+    """``repeats`` pairs of (page, baseline), interleaved in alternating order so that both
+    see the same load on the machine. Each: a cold visit, then a warm one in the same profile."""
+    runs = []
+    for i in range(repeats):
+        order = [page, BASELINE_URL] if i % 2 else [BASELINE_URL, page]
+        run: dict = {"order": ["page" if p == page else "baseline" for p in order]}
+        for path in order:
+            with fresh_profile(site) as context:
+                cold = visit(site, context, path)
+                cold["tab"].close()  # the visitor leaves; the worker ends
+                warm = visit(site, context, path)
+            run["page" if path == page else "baseline"] = {
+                "cold": {**public(cold), "longest_task_ms": load_windows(cold)},
+                "warm": {**public(warm), "longest_task_ms": load_windows(warm)},
+            }
+        runs.append(run)
+    return runs
+
+
+def text_page_runs(site: Site, page: str, repeats: int) -> list:
+    """Cold visits of a page that runs no Python."""
+    runs = []
+    for _ in range(repeats):
+        with fresh_profile(site) as context:
+            runs.append(public(visit(site, context, page)))
+    return runs
+
+
+def runtime_files(files: dict) -> list:
+    return sorted(name for name in files if name.startswith(RUNTIME_PATHS))
+
+
+def packages_fetched(files: dict) -> list:
+    """Pyodide packages whose files were fetched (``numpy``, ``scipy``, ...)."""
+    return sorted({m.group(1) for name in files if (m := PACKAGE_FILE.match(name))})
+
+
+def site_pages(folder: Path) -> list:
+    """Every page of a built site, as paths relative to it (``""``, ``"draw/"``, ...)."""
+    pages = [p.parent.relative_to(folder).as_posix() for p in folder.rglob("index.html")]
+    return sorted("" if p == "." else p + "/" for p in pages)
+
+
+def survey(site: Site, pages: list) -> dict:
+    """One cold visit of each page: what it fetched (bytes, runtime files, Pyodide packages)."""
+    result = {}
+    for page in pages:
+        with fresh_profile(site) as context:
+            measured = visit(site, context, page)
+        result[page] = {"runs_python": measured["runs_python"], "bytes": measured["bytes"],
+                        "runtime_files": runtime_files(measured["files"]),
+                        "packages": packages_fetched(measured["files"])}
+    return result
+
+
+# --- predictions on the draw page ---------------------------------------------------------------
+
+# One stroke per digit, in the unit square (x right, y down), as a visitor might draw it.
+DIGIT_STROKES = {
+    0: [(0.5 + 0.3 * math.sin(2 * math.pi * k / 16), 0.5 - 0.4 * math.cos(2 * math.pi * k / 16))
+        for k in range(17)],
+    1: [(0.4, 0.25), (0.55, 0.1), (0.55, 0.9)],
+    2: [(0.25, 0.3), (0.4, 0.12), (0.65, 0.12), (0.75, 0.3), (0.6, 0.55), (0.25, 0.9),
+        (0.8, 0.9)],
+    3: [(0.25, 0.15), (0.7, 0.15), (0.45, 0.45), (0.72, 0.6), (0.65, 0.85), (0.25, 0.88)],
+    4: [(0.6, 0.9), (0.6, 0.1), (0.2, 0.62), (0.82, 0.62)],
+    5: [(0.75, 0.12), (0.35, 0.12), (0.3, 0.45), (0.6, 0.42), (0.75, 0.62), (0.6, 0.86),
+        (0.25, 0.85)],
+    6: [(0.7, 0.1), (0.4, 0.4), (0.28, 0.7), (0.45, 0.9), (0.7, 0.8), (0.65, 0.55),
+        (0.35, 0.6)],
+    7: [(0.2, 0.15), (0.8, 0.15), (0.5, 0.55), (0.4, 0.9)],
+    8: [(0.5 + 0.22 * math.sin(4 * math.pi * k / 24) * (1 if k < 12 else 1.25),
+         0.5 - 0.38 * math.cos(2 * math.pi * k / 24)) for k in range(25)],
+    9: [(0.7, 0.3), (0.5, 0.12), (0.3, 0.3), (0.5, 0.48), (0.7, 0.3), (0.65, 0.9)],
+}
+
+
+def drawing(index: int, box: dict) -> list:
+    """The ``index``-th drawing: digit ``index % 10`` at a seeded random size (half the canvas
+    to most of it), place and slant, in page coordinates of the canvas ``box``."""
+    rng = random.Random(index)
+    side = min(box["width"], box["height"])
+    size = rng.uniform(0.5, 0.85) * side
+    slant = rng.uniform(-0.2, 0.2)
+    left = box["x"] + rng.uniform(0.05, 0.95) * (box["width"] - size)
+    top = box["y"] + rng.uniform(0.05, 0.95) * (box["height"] - size)
+    return [(left + size * (x + slant * (0.5 - y)), top + size * y)
+            for x, y in DIGIT_STROKES[index % 10]]
+
+
+def draw(page: Any, points: list) -> None:
+    mouse = page.mouse
+    mouse.move(*points[0])
+    mouse.down()
+    for point in points[1:]:
+        mouse.move(*point, steps=4)  # pointer events in between, as a hand would give
+    mouse.up()
+
+
+def number(text: str) -> float | None:
+    match = re.search(r"\d+(?:\.\d+)?", text)
+    return float(match.group()) if match else None
+
+
+def predictions(site: Site, page_path: str, count: int) -> dict:
+    """Draw ``count`` digits on the draw page, one stroke each, waiting for each prediction;
+    clear the canvas in between."""
+    with fresh_profile(site) as context:
+        measured = visit(site, context, page_path)
+        page = measured["tab"]
+        canvas = page.locator(CANVAS)
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        page.evaluate("() => window.__bench.watchPredictions()")
+        began = page.evaluate("() => performance.now()")
+        samples = []
+        for index in range(count):
+            draw(page, drawing(index, box))
+            page.wait_for_function(
+                "() => { const p = window.__bench.prediction;"
+                "        return p && p.frame !== null && p.latency !== null; }",
+                timeout=PREDICTION_TIMEOUT_MS)
+            shown = page.evaluate(f"""() => ({{
+                ...window.__bench.prediction,
+                latencyText: document.querySelector('[data-testid="latency-ms"]').textContent,
+                prediction: document.querySelector('[data-testid="prediction"]').textContent,
+                p: [...document.querySelectorAll('{PROBABILITIES} [data-digit]')]
+                     .map(e => [Number(e.dataset.digit), Number(e.dataset.p)]),
+            }})""")
+            samples.append({
+                "digit": index % 10,
+                "predicted": max(shown["p"], key=lambda dp: dp[1])[0] if shown["p"] else None,
+                "probability_sum": round(sum(p for _, p in shown["p"]), 6),
+                "forward_ms": number(shown["latencyText"]),
+                "end_to_end_ms": round(shown["frame"] - shown["up"], 1),
+                "to_dom_ms": round(shown["dom"] - shown["up"], 1),
+                "prediction_text": shown["prediction"].strip(),
+            })
+            page.click('[data-testid="clear"]')
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"prediction\"]').textContent.trim()",
+                timeout=PREDICTION_TIMEOUT_MS)
+        ended = page.evaluate("() => performance.now()")
+        tasks = [rounded_task(t) for t in page.evaluate("() => window.__bench.longTasks()")]
+    return {"page": page_path, "drawings": samples,
+            "long_tasks": [t for t in tasks if began <= t["start_ms"] < ended],
+            "longest_task_ms": longest_task(tasks, began, ended)}
