@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 
 .PHONY: serve build test bench lint clean
 
-serve: $(VENV)/.installed node_modules/.installed  ## build and serve the site on http://127.0.0.1:8000/
+serve: $(VENV)/.installed node_modules/.installed  ## build and serve the site on http://127.0.0.1:8000/cnn-lab/
 	$(BIN)/mkdocs serve
 
 build: $(VENV)/.installed node_modules/.installed  ## build the static site into site/
