@@ -121,22 +121,24 @@ def predict_rows(predict: dict) -> list:
     rows += [
         stats_row(f"Stroke end → probabilities on screen ({n} drawings)", s["end_to_end_ms"],
                   " ms", 1, f"median ≤ {END_TO_END_MAX_MS} ms", lambda v: v <= END_TO_END_MAX_MS),
-        task_row("Longest main-thread task while predicting",
-                 {"median": s["longest_task_ms"], "min": s["longest_task_ms"],
-                  "max": s["longest_task_ms"]}),
+        single_row(f"Longest main-thread task while predicting ({n} drawings)",
+                   number(s["longest_task_ms"], " ms", 0), f"no task over {LONG_TASK_MS} ms",
+                   s["longest_task_ms"] is None),
     ]
     return rows
 
 
 def native_rows(native: dict) -> list:
-    rates = native["images_per_second"]
-    rows = [stats_row("Native forward pass, one image (cnnlab)",
-                      native["single_image_forward_ms"], " ms", 2),
-            stats_row(f"Training, images/s at batch {native['batch_size']} (cnnlab)",
+    rates, forward = native["images_per_second"], native["single_image_forward_ms"]
+    steps = f"{native['repeats']} × {native['steps_per_repeat']} steps"
+    rows = [stats_row(f"Native forward pass, one image, cnnlab ({len(forward['runs'])} runs)",
+                      forward, " ms", 2),
+            stats_row(f"Training, images/s at batch {native['batch_size']}, cnnlab ({steps})",
                       rates["cnnlab"], "", 0)]
     if "torch" in rates:
         ratio = native["ratio_cnnlab_to_torch"]
-        rows += [stats_row("Training, images/s (PyTorch CPU, same run)", rates["torch"], "", 0),
+        rows += [stats_row(f"Training, images/s, PyTorch CPU, interleaved ({steps})",
+                           rates["torch"], "", 0),
                  single_row("Training throughput, cnnlab ÷ PyTorch", f"{ratio:.2f}",
                             f"≥ {TRAINING_RATIO_MIN}", ratio >= TRAINING_RATIO_MIN)]
     return rows
@@ -189,6 +191,9 @@ def markdown(record: dict) -> str:
         suite = record["test_suite"]
         lines.append(single_row(f"Whole test suite ({suite['result']})",
                                 f"{suite['seconds']:.0f} s"))
+    errors = record["browser_errors"]
+    lines += ["", f"Errors in the browser during the run: {len(errors) or 'none'}."]
+    lines += [f"- {error}" for error in errors[:10]]
     lines += details(record)
     missing = [g for g in ("build", "start", "pages", "predict", "native", "test_suite")
                if g not in record]

@@ -201,17 +201,22 @@ def measure(args: argparse.Namespace) -> dict:
                         timespec="seconds"),
                     "repeats": args.repeats, "groups": list(args.only)}
     with site_bench.served() as site:
-        if args.site:
-            site.folder.symlink_to(args.site.resolve(), target_is_directory=True)
-        else:
-            record["build"] = build(site, args.repeats)
-        if "start" in args.only:
-            record["start"] = start(site, args.repeats, args.page, args.text_page)
-        if "pages" in args.only:
-            record["pages"] = pages(site)
-        if "predict" in args.only:
-            record["predict"] = predict(site, args.page, args.drawings)
-        record["environment"] = environment(site, record)
+        try:
+            if args.site:
+                site.folder.symlink_to(args.site.resolve(), target_is_directory=True)
+            else:
+                record["build"] = build(site, args.repeats)
+            if "start" in args.only:
+                record["start"] = start(site, args.repeats, args.page, args.text_page)
+            if "pages" in args.only:
+                record["pages"] = pages(site)
+            if "predict" in args.only:
+                record["predict"] = predict(site, args.page, args.drawings)
+            record["environment"] = environment(site, record)
+        finally:
+            if site.errors:
+                print("In the browser:", *site.errors, sep="\n  ", file=sys.stderr)
+        record["browser_errors"] = site.errors
     if "native" in args.only:
         record["native"] = native(args.repeats)
     if args.with_test_suite:

@@ -71,6 +71,8 @@ class Site:
     origin: str
     playwright: Any
     ledger: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # console errors, uncaught exceptions, requests
+    # to anything but this server: none expected, recorded for the report
 
     @property
     def folder(self) -> Path:
@@ -128,9 +130,19 @@ def fresh_profile(site: Site) -> Iterator[Any]:
             profile, **site_server.chromium_options())
         try:
             context.add_init_script(PROBE)
+            context.on("page", lambda page: watch(site, page))
+            context.on("request", lambda request: request.url.startswith(
+                (site.origin + "/", "blob:", "data:")) or site.errors.append(
+                f"request to another origin: {request.url}"))
             yield context
         finally:
             context.close()
+
+
+def watch(site: Site, page: Any) -> None:
+    page.on("console", lambda message: message.type == "error"
+            and site.errors.append(f"{page.url}: console: {message.text}"))
+    page.on("pageerror", lambda error: site.errors.append(f"{page.url}: uncaught: {error}"))
 
 
 def browser_version(context: Any) -> str:
@@ -323,6 +335,10 @@ def predictions(site: Site, page_path: str, count: int) -> dict:
         canvas = page.locator(CANVAS)
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()
+        # The widget's own state (digit-draw.js): "empty" once it is ready for a drawing.
+        page.wait_for_function(f"() => document.querySelector('{CANVAS}')"
+                               ".closest('[data-state]').dataset.state === 'empty'",
+                               timeout=PREDICTION_TIMEOUT_MS)
         page.evaluate("() => window.__bench.watchPredictions()")
         began = page.evaluate("() => performance.now()")
         samples = []
@@ -336,6 +352,8 @@ def predictions(site: Site, page_path: str, count: int) -> dict:
                 ...window.__bench.prediction,
                 latencyText: document.querySelector('[data-testid="latency-ms"]').textContent,
                 prediction: document.querySelector('[data-testid="prediction"]').textContent,
+                strokeMs: document.querySelector('{CANVAS}').closest('[data-state]')
+                          .dataset.strokeMs,
                 p: [...document.querySelectorAll('{PROBABILITIES} [data-digit]')]
                      .map(e => [Number(e.dataset.digit), Number(e.dataset.p)]),
             }})""")
@@ -346,6 +364,7 @@ def predictions(site: Site, page_path: str, count: int) -> dict:
                 "forward_ms": number(shown["latencyText"]),
                 "end_to_end_ms": round(shown["frame"] - shown["up"], 1),
                 "to_dom_ms": round(shown["dom"] - shown["up"], 1),
+                "page_stroke_ms": number(shown["strokeMs"] or ""),  # the widget's own clock
                 "prediction_text": shown["prediction"].strip(),
             })
             page.click('[data-testid="clear"]')
