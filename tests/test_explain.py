@@ -140,7 +140,9 @@ def test_no_move_changes_nothing(random_params):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"channel": 32}, "channel"),
+    ({"channel": 32}, "channel: expected an integer 0-31, got 32"),
+    ({"channel": None}, "channel: expected an integer 0-31, got None"),
+    ({"channel": 1.5}, "channel"),
     ({"dy": 28}, "less than 28"),
 ])
 def test_shift_response_rejects_bad_input(random_params, kwargs, message):
@@ -197,3 +199,20 @@ def test_digit_feature_maps_are_the_networks_activations():
     np.testing.assert_array_equal(result["kernels"], params["conv1.weight"][:, 0])
     assert result["prediction"] == 6
     assert abs(result["probabilities"].sum() - 1) < 1e-5
+
+
+# ---------------------------------------------------------------- parse_numbers
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1,3,2", [1, 3, 2]), (" 1 3\t2 ", [1, 3, 2]), ("-1.5, 2e3", [-1.5, 2000]), ("7", [7]),
+])
+def test_parse_numbers_reads_commas_and_spaces(text, expected):
+    assert explain.parse_numbers(text, "x") == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "at least one number"), (" , ", "at least one number"), ("1, a", "got 'a'"),
+    ("1;2", "got '1;2'"),
+])
+def test_parse_numbers_rejects_what_is_not_a_number(text, message):
+    with pytest.raises(ValueError, match=f"w: expected .*{message}"):
+        explain.parse_numbers(text, "w")

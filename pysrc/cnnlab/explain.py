@@ -1,5 +1,6 @@
 """The numbers behind the chapter's explanatory widgets (the pages' JavaScript only draws them).
 
+- :func:`parse_numbers`: a list typed by a visitor ("1, 3, 2") as numbers, or a clear error.
 - :func:`conv1d_steps`: every step of a 1-D convolution or cross-correlation: which
   padded inputs each output reads, the kernel as it lies under them, the products and sums.
 - :func:`input_usage`: how many outputs read each (padded) input element: the edges of an
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 
@@ -24,6 +26,32 @@ SHIFT_LAYERS = ("relu1", "pool1", "relu2", "pool2", "fc2")
 """The layers :func:`shift_response` compares, in network order: each convolution after its
 ReLU (the background of a map before ReLU hides how much of it moved), each pooling, and the
 logits."""
+
+
+def parse_numbers(text: str, name: str) -> list[float]:
+    """The numbers in ``text``, separated by commas and/or spaces.
+
+    Raises a ValueError naming ``name`` for anything that is not a number, or no number.
+
+    >>> parse_numbers("1, 3  2,-0.5", "x")
+    [1.0, 3.0, 2.0, -0.5]
+    >>> parse_numbers("1, two", "x")
+    Traceback (most recent call last):
+    ...
+    ValueError: x: expected numbers separated by commas, got 'two'
+    """
+    values = []
+    for token in re.split(r"[,\s]+", str(text).strip()):
+        if not token:
+            continue
+        try:
+            values.append(float(token))
+        except ValueError:
+            expected = f"{name}: expected numbers separated by commas"
+            raise ValueError(f"{expected}, got {token!r}") from None
+    if not values:
+        raise ValueError(f"{name}: expected at least one number, got none")
+    return values
 
 
 def conv1d_steps(x: Signal, w: Signal, p: Padding = 0, s: int = 1, *,
@@ -162,10 +190,9 @@ def shift_response(image: np.ndarray, params: dict[str, np.ndarray], dy: int, dx
     Returns
     -------
     dict
-        ``"moved"`` (28, 28): the moved input;
+        ``"image"`` and ``"moved"`` (28, 28): the input before and after the move;
         ``"conv1"`` and ``"conv1_moved"`` (28, 28): channel ``channel`` of conv1 for the
-        original and the moved input; ``"pool1_moved"`` (14, 14): the same channel after
-        ReLU and pooling;
+        original and the moved input;
         ``"equivariance_gap"``: ``max |conv1(moved)[r + dy, c + dx] - conv1(original)[r, c]|``
         over all channels and the positions where both exist: 0 (up to rounding) as long as
         no ink leaves the frame, because convolution moves with its input;
@@ -182,8 +209,9 @@ def shift_response(image: np.ndarray, params: dict[str, np.ndarray], dy: int, dx
     image = np.asarray(image, dtype=np.float32)
     if image.shape != model.INPUT_SHAPE[1:] or not image.any():
         raise ValueError(f"image: expected a (28, 28) digit with some ink, got shape {image.shape}")
-    if not 0 <= channel < model.PARAM_SHAPES["conv1.weight"][0]:
-        raise ValueError(f"channel: expected 0 <= channel < 32, got {channel}")
+    channels = model.PARAM_SHAPES["conv1.weight"][0]
+    if not isinstance(channel, (int, np.integer)) or not 0 <= channel < channels:
+        raise ValueError(f"channel: expected an integer 0-{channels - 1}, got {channel!r}")
     if max(abs(dy), abs(dx)) >= image.shape[0]:
         raise ValueError(f"dy, dx: expected moves of less than 28 pixels, got ({dy}, {dx})")
     batch = np.stack([image, shift(image, dy, dx), np.zeros_like(image)])[:, None]
@@ -199,10 +227,10 @@ def shift_response(image: np.ndarray, params: dict[str, np.ndarray], dy: int, dx
         original, moved, blank = acts[name]
         change[name] = float(np.linalg.norm(moved - original) / np.linalg.norm(original - blank))
     return {
+        "image": image,
         "moved": batch[1, 0],
         "conv1": conv1[0, channel],
         "conv1_moved": conv1[1, channel],
-        "pool1_moved": acts["pool1"][1, channel],
         "equivariance_gap": gap,
         "change": change,
     }
