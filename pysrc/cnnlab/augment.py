@@ -4,6 +4,9 @@ Hand-drawn digits arrive shifted, tilted, a little larger or smaller and slanted
 so the shipped model is trained on MNIST digits perturbed the same way. Each image
 gets its own transform, applied by inverse mapping with bilinear interpolation,
 vectorized over the batch.
+
+The chapter's other augmentations — crops, flips, brightness, contrast and saturation — are
+here too, for the augmentation page; the trainer does not use them.
 """
 
 from __future__ import annotations
