@@ -194,6 +194,7 @@ def test_parameter_comparison_counts(n1, n2, m1, m2, c_in, c_out):
     c = layer_demos.parameter_comparison(n1, n2, m1, m2, c_in, c_out)
     assert c["conv_total"] == m1 * m2 * c_in * c_out + c_out
     assert c["output_shape"] == [n1, n2, c_out]  # "same" padding, even kernels too
+    assert c["input_shape"] == [n1, n2, c_in] and c["kernel_shape"] == [m1, m2]
     fc_in, fc_out = n1 * n2 * c_in, n1 * n2 * c_out
     assert c["fc_total"] == fc_in * fc_out + fc_out
     assert c["ratio"] == pytest.approx(c["fc_total"] / c["conv_total"])
@@ -220,6 +221,7 @@ def test_dropout_demo_zeroes_units_and_scales_the_rest(p, seed):
     np.testing.assert_allclose(t[kept], a[kept] / (1 - p))
     assert (t[~kept] == 0).all()
     np.testing.assert_array_equal(d["inference"], a)
+    assert d["inference_is_input"] is True and d["p"] == p
     assert d["kept_fraction"] == pytest.approx(1 - p, abs=0.05)
     # The expected output is the input: over 1,000 masks the mean is preserved.
     assert d["mean_over_masks"] == pytest.approx(d["mean_before"], rel=0.02)

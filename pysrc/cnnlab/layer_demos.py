@@ -236,7 +236,7 @@ def parameter_comparison(n1: int, n2: int, m1: int, m2: int, c_in: int, c_out: i
     fc_inputs, fc_outputs = n1 * n2 * c_in, o1 * o2 * c_out
     fc_weights, fc_biases = fc_inputs * fc_outputs, fc_outputs
     return {
-        "output_shape": [o1, o2, c_out],
+        "input_shape": [n1, n2, c_in], "kernel_shape": [m1, m2], "output_shape": [o1, o2, c_out],
         "conv_weights": conv_weights, "conv_biases": conv_biases,
         "conv_total": conv_weights + conv_biases,
         "fc_inputs": fc_inputs, "fc_outputs": fc_outputs,
@@ -266,7 +266,8 @@ def dropout_demo(p: float, seed: int = 0, shape: tuple = (10, 10), masks: int = 
     repeated = layers.dropout(np.broadcast_to(activations, (masks, *shape)), p, rng)
     return {
         "activations": activations, "training": training, "kept": training != 0,
-        "inference": inference, "scale": 1 / (1 - p),
+        "inference": inference, "inference_is_input": bool(np.array_equal(inference, activations)),
+        "p": p, "scale": 1 / (1 - p),
         "mean_before": float(activations.mean()), "mean_training": float(training.mean()),
         "mean_over_masks": float(repeated.mean()), "masks": masks,
         "kept_fraction": float(np.mean(training != 0)),
@@ -316,14 +317,17 @@ def mc_dropout_summary(
 
     Returns the ``image`` (28, 28), the ``probabilities`` (passes, 10), per class the
     ``low``, ``mean`` and ``high`` probability over the passes, the probability at
-    ``inference`` (dropout off), and ``votes``: in how many passes each class won.
+    ``inference`` (dropout off) and its top class ``inference_class``, and ``votes``: in how
+    many passes each class won.
     """
     x = blended_digit(first, second, mix)
     params = explain.pretrained(folder)
     probabilities = mc_dropout(x, params, passes, seed)
+    inference = model.predict_proba(x, params)[0]
     return {
         "image": x[0, 0], "probabilities": probabilities,
         "low": probabilities.min(axis=0), "mean": probabilities.mean(axis=0),
-        "high": probabilities.max(axis=0), "inference": model.predict_proba(x, params)[0],
+        "high": probabilities.max(axis=0), "inference": inference,
+        "inference_class": int(inference.argmax()),
         "votes": np.bincount(probabilities.argmax(axis=1), minlength=10),
     }
