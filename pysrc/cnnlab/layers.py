@@ -168,14 +168,9 @@ def im2col(
     (ph, pw), (kh, kw) = padding, kernel
     x_nhwc = np.zeros((n, h + 2 * ph, w + 2 * pw, c), dtype=x.dtype)
     x_nhwc[:, ph:ph + h, pw:pw + w] = x.transpose(0, 2, 3, 1)
-    sn, sh, sw, sc = x_nhwc.strides
-    patches = as_strided(
-        x_nhwc,
-        shape=(n, h_out, w_out, kh, kw, c),
-        strides=(sn, sh * stride[0], sw * stride[1], sh, sw, sc),
-        writeable=False,
-    )
-    return patches.reshape(n * h_out * w_out, kh * kw * c)
+    # NCHW windows of channels-last memory, a view; reordered (u, v, c) and copied by reshape.
+    patches = windows(x_nhwc.transpose(0, 3, 1, 2), kernel, stride, (0, 0))
+    return patches.transpose(0, 2, 3, 4, 5, 1).reshape(n * h_out * w_out, kh * kw * c)
 
 
 def conv2d_naive(
