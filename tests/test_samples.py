@@ -74,9 +74,10 @@ def test_scene_is_a_colour_picture_that_flips_visibly():
     assert picture[1, 30].mean() > picture[0, 30].mean()  # green ground below
 
 
-def test_text_image_maps_dark_to_light():
-    text = samples.text_image(np.array([[0.0, 0.5, 1.0]]), shades=" -@")
-    assert text == "  --@@"
+def test_text_image_maps_dark_to_light_two_rows_per_line():
+    image = np.array([[0.0, 0.5, 1.0, 1.0], [0.0, 0.5, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    assert samples.text_image(image, shades=" -@") == " -@-\n----"
+    assert len(samples.text_image(samples.digit(8)).splitlines()) <= 14
 
 
 @pytest.mark.parametrize("seed", range(4))

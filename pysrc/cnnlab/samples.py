@@ -101,17 +101,22 @@ def scene(size: int = 32) -> np.ndarray:
 
 
 def text_image(image: np.ndarray, shades: str = " .:-=+*#%@") -> str:
-    """A grey image in [0, 1] as lines of characters, dark to light; two per pixel.
+    """A grey image in [0, 1] as characters, dark to light: one per pixel, two rows per line.
 
-    >>> print(text_image(np.array([[0.0, 1.0], [0.5, 0.0]])))
-      @@
-    ==
+    A character is about twice as tall as it is wide, so each line shows the mean of two
+    pixel rows; a 28 × 28 digit becomes 14 lines of 28 characters.
+
+    >>> print(text_image(np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])))
+     @=
     """
     image = np.asarray(image, dtype=float)
     if image.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {image.shape}")
-    levels = np.clip(np.round(image * (len(shades) - 1)), 0, len(shades) - 1).astype(int)
-    return "\n".join("".join(shades[v] * 2 for v in row).rstrip() for row in levels)
+    if len(image) % 2:
+        image = np.vstack([image, np.zeros((1, image.shape[1]))])
+    pairs = image.reshape(-1, 2, image.shape[1]).mean(axis=1)
+    levels = np.clip(np.round(pairs * (len(shades) - 1)), 0, len(shades) - 1).astype(int)
+    return "\n".join("".join(shades[v] for v in row).rstrip() for row in levels)
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
