@@ -22,7 +22,8 @@
  * The widget's element has data-state (loading | empty | waiting | done | error),
  * data-version (counts the drawing's changes: strokes and Clear) and, once a result is shown,
  * data-shown-version (the version it is for), data-stroke-ms (stroke end to result drawn,
- * debounce included) and data-request-ms (request to Python to result drawn).
+ * debounce included), data-request-ms (request to Python to result drawn) and data-render-ms
+ * (drawing the result).
  * A "cnnlab-draw-input" event on the element whose detail is 784 numbers (a 28×28 input,
  * row by row) shows the network's view of that input instead of the drawing.
  */
@@ -32,7 +33,7 @@ import { createNetworkView } from "./digit-network.js";
 
 const PAD = 280; // canvas pixels; on screen it may be smaller: the ink scales with it
 const PEN = 0.08 * PAD; // pen width, proportional to the canvas
-const DEBOUNCE_MS = 60; // a new stroke within this time replaces the request
+const DEBOUNCE_MS = 40; // a stroke begun this soon after the last one ends: no request
 const KEY_STEP = PAD / 28; // the keyboard pen moves one input pixel per arrow key (Shift: finer)
 const STAGES = {
   ink: "the canvas's ink (alpha)",
@@ -46,7 +47,7 @@ const STAGES = {
 function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
   const canvas = h("canvas", {
     class: "cnnlab-draw__canvas", testid: "digit-canvas", width: PAD, height: PAD, tabindex: "0",
-    role: "img", "aria-label": "Drawing pad. Draw a digit with the mouse, a finger or a pen. " +
+    role: "application", "aria-label": "Drawing pad. Draw a digit with the mouse, a finger or a pen. " +
       "Keyboard: arrow keys move the pen, Space puts it down or lifts it, Delete clears.",
   });
   const cursor = h("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
@@ -259,6 +260,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   }
 
   function show(result, shownVersion, sent) {
+    const received = performance.now();
     if (result.empty) {
       showEmpty();
     } else {
@@ -281,6 +283,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     const now = performance.now();
     element.dataset.shownVersion = shownVersion;
     element.dataset.requestMs = (now - sent).toFixed(2);
+    element.dataset.renderMs = (now - received).toFixed(2);
     if (strokeEnds.has(shownVersion)) element.dataset.strokeMs = (now - strokeEnds.get(shownVersion)).toFixed(2);
   }
 
