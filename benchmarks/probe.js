@@ -3,13 +3,15 @@
  * run (Playwright's add_init_script). Times are performance.now(): ms since navigation start.
  *
  *   __bench.ready        when [data-testid="runtime-status"] first had data-state="ready"
- *   __bench.longTasks()  main-thread tasks over 50 ms so far: {start, duration, scripts},
- *                        where scripts are the ones the Long Animation Frames API saw running
- *                        in that task ({name, invoker, duration}), the longest first
- *   __bench.watchPredictions()   then __bench.prediction: for the last stroke on the draw
- *                        page, {up: its pointerup, dom: the first change of the probabilities
- *                        after it, frame: the next animation frame (the one that shows them),
- *                        latency: the first change of [data-testid="latency-ms"] after it}
+ *   __bench.longTasks()  main-thread tasks over 50 ms so far: {start, duration, scripts,
+ *                        rendering}, where scripts are the ones the Long Animation Frames API
+ *                        saw running in that task ({name, invoker, duration}), the longest
+ *                        first, and rendering the ms of style, layout and paint it overlaps
+ *   __bench.watchPredictions(widget)   then __bench.prediction: for the last stroke on the
+ *                        draw page, {up: its pointerup, dom: when the probabilities changed to
+ *                        those of the drawing as it is (the widget's data-shown-version equals
+ *                        its data-version), frame: the next animation frame (the one that
+ *                        shows them), latency: when [data-testid="latency-ms"] changed so}
  */
 "use strict";
 
@@ -37,8 +39,16 @@
   observe("long-animation-frame", (frame) => frames.push(frame));
   observe("longtask", (task) => tasks.push(task));
   // Frames are reported after their tasks: the scripts are looked up when asked for.
+  // A frame renders (rAF callbacks, style, layout, paint) from renderStart to its end.
+  const renderingOf = (task) => frames.reduce((sum, frame) => {
+    if (!frame.renderStart) return sum;
+    const from = Math.max(frame.renderStart, task.startTime);
+    const to = Math.min(frame.startTime + frame.duration, task.startTime + task.duration);
+    return sum + Math.max(0, to - from);
+  }, 0);
   bench.longTasks = () => tasks.map((task) => ({
     start: task.startTime, duration: task.duration, scripts: scriptsOf(task),
+    rendering: Math.round(renderingOf(task)),
   }));
 
   const status = () => document.querySelector('[data-testid="runtime-status"]');
@@ -47,16 +57,19 @@
     if (bench.ready === null && element && element.dataset.state === "ready") bench.ready = performance.now();
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
 
-  bench.watchPredictions = () => {
+  bench.watchPredictions = (selector) => {
     const changes = { subtree: true, childList: true, attributes: true, characterData: true };
-    const probabilities = document.querySelector('[data-testid="probabilities"]');
-    const latency = document.querySelector('[data-testid="latency-ms"]');
+    const widget = document.querySelector(selector);
+    const probabilities = widget.querySelector('[data-testid="probabilities"]');
+    const latency = widget.querySelector('[data-testid="latency-ms"]');
+    // A result for an earlier stroke of the same drawing may arrive after the last stroke.
+    const current = () => widget.dataset.shownVersion === widget.dataset.version;
     window.addEventListener("pointerup", (event) => {
       bench.prediction = { up: event.timeStamp, dom: null, frame: null, latency: null };
     }, true);
     new MutationObserver(() => {
       const p = bench.prediction;
-      if (!p || p.dom !== null) return;
+      if (!p || p.dom !== null || !current()) return;
       p.dom = performance.now();
       requestAnimationFrame(() => {
         p.frame = performance.now();
@@ -64,7 +77,7 @@
     }).observe(probabilities, changes);
     new MutationObserver(() => {
       const p = bench.prediction;
-      if (p && p.latency === null) p.latency = performance.now();
+      if (p && p.latency === null && current()) p.latency = performance.now();
     }).observe(latency, changes);
   };
 })();

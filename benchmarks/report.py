@@ -152,6 +152,11 @@ def details(record: dict) -> list:
             lines += ["", f"Largest files of a cold visit of `{page}`:", ""]
             lines += [f"- `{name}`: {megabytes(size)}"
                       for name, size in start["summary"]["bytes"][key]["largest"]]
+        worst = start["summary"]["longest_tasks_cold"]
+        for window, label in (("page_start", "before its runtime starts"),
+                              ("runtime_load", "while its runtime loads")):
+            lines += task_list(f"Longest main-thread tasks of the cold visits of "
+                               f"`{start['page']}`, {label}", worst[window])
         lines += ["", "When each loading stage was done, seconds after navigation (median of the "
                   "cold visits):", "", "| Stage | " + " | ".join(("page", "baseline")) + " |",
                   "|---|--:|--:|"]
@@ -161,6 +166,12 @@ def details(record: dict) -> list:
             lines.append(f"| {name} | {stages['page'][name]['median']:.2f} | "
                          f"{'' if baseline is None else format(baseline['median'], '.2f')} |")
     return lines
+
+
+def task_list(title: str, tasks: list) -> list:
+    """``[[ms, what ran], ...]`` as a Markdown list under ``title``."""
+    return ["", f"{title}:", ""] + ([f"- {ms:.0f} ms: {what}" for ms, what in tasks]
+                                    or ["- none over 50 ms"])
 
 
 def markdown(record: dict) -> str:
@@ -195,6 +206,10 @@ def markdown(record: dict) -> str:
     lines += ["", f"Errors in the browser during the run: {len(errors) or 'none'}."]
     lines += [f"- {error}" for error in errors[:10]]
     lines += details(record)
+    if "predict" in record:
+        lines += task_list(f"Longest main-thread tasks while predicting on "
+                           f"`{record['predict']['page']}`",
+                           record["predict"]["summary"]["longest_tasks"])
     missing = [g for g in ("build", "start", "pages", "predict", "native", "test_suite")
                if g not in record]
     if missing:

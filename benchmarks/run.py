@@ -88,6 +88,9 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
     tasks = {f"{visit}_{window}": task_summary([t[window] for t in each("page", visit,
                                                                           "longest_task_ms")])
              for visit in ("cold", "warm") for window in ("page_start", "runtime_load")}
+    cold_windows = [site_bench.load_windows(run["page"]["cold"]) for run in runs]
+    worst = {window: longest_tasks([task for w in cold_windows for task in w[window]])
+             for window in ("page_start", "runtime_load")}
     return {
         "page": page, "text_page": text_page, "baseline": site_bench.BASELINE_URL,
         "summary": {
@@ -99,12 +102,19 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
             "warm_to_cold": summary([w / c for w, c in zip(warm, cold)], 3),
             "stages_done_s": stages,
             "longest_task_ms": tasks,
+            "longest_tasks_cold": worst,
             "bytes": {"page_cold": page_bytes(each("page", "cold", "files")),
                       "page_warm": summary(each("page", "warm", "bytes"), 0),
                       "text_page_cold": page_bytes([run["files"] for run in text_runs])},
         },
         "runs": runs, "text_page_runs": text_runs,
     }
+
+
+def longest_tasks(tasks: list, count: int = 3) -> list:
+    """The ``count`` longest tasks, as ``[ms, what ran]``."""
+    ordered = sorted(tasks, key=lambda t: -t["duration_ms"])[:count]
+    return [[t["duration_ms"], site_bench.culprit(t)] for t in ordered]
 
 
 def page_bytes(visits: list) -> dict:
@@ -146,6 +156,7 @@ def predict(site: site_bench.Site, page: str, drawings: int) -> dict:
         "forward_ms": figures("forward_ms"), "end_to_end_ms": figures("end_to_end_ms"),
         "to_dom_ms": figures("to_dom_ms"),
         "longest_task_ms": measured["longest_task_ms"],
+        "longest_tasks": longest_tasks(measured["long_tasks"]),
         "drawings": len(samples),
         "classified_as_drawn": sum(s["predicted"] == s["digit"] for s in samples),
     }

@@ -12,17 +12,16 @@ sees it, by ``probe.js`` (added before the page's own scripts run):
   it sent during a visit, per path (the server does not compress).
 - **long tasks**: main-thread tasks over 50 ms (the Long Tasks API reports no shorter ones),
   with the scripts the Long Animation Frames API saw in them.
-- **predictions**: strokes drawn with the mouse on the draw page; for each, the time from
-  the stroke's ``pointerup`` to the animation frame that shows the new probabilities, and the
-  forward pass's own time as the page shows it (``[data-testid="latency-ms"]``).
+- **predictions**: digits drawn with the mouse on the draw page, as its tests draw them
+  (``tests/browser/test_draw.py``); for each, the time from the last stroke's ``pointerup``
+  to the animation frame that shows the probabilities for the whole drawing, and the forward
+  pass's own time as the page shows it (``[data-testid="latency-ms"]``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import math
-import random
 import re
 import shutil
 import tempfile
@@ -32,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from tests.browser import test_draw  # the digits the draw page's tests draw, and how
+
 from benchmarks import site_server
 
 HERE = Path(__file__).parent
@@ -40,7 +41,6 @@ SITE_FOLDER = site_server.SUB_PATH.strip("/")
 BASELINE = "baseline/"  # beside the site; its own worker loads the site's Pyodide files
 BASELINE_URL = f"{BASELINE}?pyodide=../{SITE_FOLDER}/assets/pyodide/"
 STATUS = '[data-testid="runtime-status"]'
-CANVAS = '[data-testid="digit-canvas"]'
 PROBABILITIES = '[data-testid="probabilities"]'
 READY_TIMEOUT_MS = 300_000
 PREDICTION_TIMEOUT_MS = 60_000
@@ -196,22 +196,43 @@ def visit(site: Site, context: Any, path: str) -> dict:
 
 def rounded_task(task: dict) -> dict:
     return {"start_ms": round(task["start"], 1), "duration_ms": round(task["duration"], 1),
-            "scripts": task["scripts"][:3]}
+            "scripts": task["scripts"][:3], "rendering_ms": task["rendering"]}
 
 
-def longest_task(tasks: list, start: float, end: float | None) -> float | None:
-    """The longest task that began in [start, end) (end None: to the last), or None."""
-    inside = [t["duration_ms"] for t in tasks
-              if t["start_ms"] >= start and (end is None or t["start_ms"] < end)]
-    return max(inside, default=None)
+def tasks_in(tasks: list, start: float, end: float) -> list:
+    """The tasks that began in [start, end)."""
+    return [t for t in tasks if start <= t["start_ms"] < end]
+
+
+def longest(tasks: list) -> float | None:
+    return max((t["duration_ms"] for t in tasks), default=None)
+
+
+def culprit(task: dict) -> str:
+    """What a long task ran: its longest script, or the rendering, as far as the browser says."""
+    if task["scripts"]:
+        script = task["scripts"][0]
+        invoker = script["invoker"]  # a script's URL when the browser ran it as a whole
+        invoker = "evaluation" if invoker.startswith("http") else invoker
+        return f"{script['name'] or 'a script'} ({invoker}, {script['duration']} ms)"
+    if task["rendering_ms"]:
+        return f"style, layout and paint ({task['rendering_ms']} ms)"
+    return "no script or rendering attributed"
 
 
 def load_windows(measured: dict) -> dict:
-    """A start visit's longest tasks: before the page starts its runtime (HTML, theme, math),
+    """A start visit's long tasks: before the page starts its runtime (HTML, theme, math),
     and while the runtime loads (runtime start -> ready)."""
     start = measured["stages_ms"].get("start", 0.0)
-    return {"page_start": longest_task(measured["long_tasks"], 0.0, start),
-            "runtime_load": longest_task(measured["long_tasks"], start, measured["ready_ms"])}
+    return {"page_start": tasks_in(measured["long_tasks"], 0.0, start),
+            "runtime_load": tasks_in(measured["long_tasks"], start, measured["ready_ms"])}
+
+
+def start_visit(measured: dict) -> dict:
+    """A start visit's record: what was measured, and its longest task in each window."""
+    windows = load_windows(measured)
+    return {**public(measured),
+            "longest_task_ms": {name: longest(tasks) for name, tasks in windows.items()}}
 
 
 def public(measured: dict) -> dict:
@@ -233,10 +254,8 @@ def start_runs(site: Site, page: str, repeats: int) -> list:
                 cold = visit(site, context, path)
                 cold["tab"].close()  # the visitor leaves; the worker ends
                 warm = visit(site, context, path)
-            run["page" if path == page else "baseline"] = {
-                "cold": {**public(cold), "longest_task_ms": load_windows(cold)},
-                "warm": {**public(warm), "longest_task_ms": load_windows(warm)},
-            }
+            run["page" if path == page else "baseline"] = {"cold": start_visit(cold),
+                                                           "warm": start_visit(warm)}
         runs.append(run)
     return runs
 
@@ -279,46 +298,12 @@ def survey(site: Site, pages: list) -> dict:
 
 # --- predictions on the draw page ---------------------------------------------------------------
 
-# One stroke per digit, in the unit square (x right, y down), as a visitor might draw it.
-DIGIT_STROKES = {
-    0: [(0.5 + 0.3 * math.sin(2 * math.pi * k / 16), 0.5 - 0.4 * math.cos(2 * math.pi * k / 16))
-        for k in range(17)],
-    1: [(0.4, 0.25), (0.55, 0.1), (0.55, 0.9)],
-    2: [(0.25, 0.3), (0.4, 0.12), (0.65, 0.12), (0.75, 0.3), (0.6, 0.55), (0.25, 0.9),
-        (0.8, 0.9)],
-    3: [(0.25, 0.15), (0.7, 0.15), (0.45, 0.45), (0.72, 0.6), (0.65, 0.85), (0.25, 0.88)],
-    4: [(0.6, 0.9), (0.6, 0.1), (0.2, 0.62), (0.82, 0.62)],
-    5: [(0.75, 0.12), (0.35, 0.12), (0.3, 0.45), (0.6, 0.42), (0.75, 0.62), (0.6, 0.86),
-        (0.25, 0.85)],
-    6: [(0.7, 0.1), (0.4, 0.4), (0.28, 0.7), (0.45, 0.9), (0.7, 0.8), (0.65, 0.55),
-        (0.35, 0.6)],
-    7: [(0.2, 0.15), (0.8, 0.15), (0.5, 0.55), (0.4, 0.9)],
-    8: [(0.5 + 0.22 * math.sin(4 * math.pi * k / 24) * (1 if k < 12 else 1.25),
-         0.5 - 0.38 * math.cos(2 * math.pi * k / 24)) for k in range(25)],
-    9: [(0.7, 0.3), (0.5, 0.12), (0.3, 0.3), (0.5, 0.48), (0.7, 0.3), (0.65, 0.9)],
-}
-
-
-def drawing(index: int, box: dict) -> list:
-    """The ``index``-th drawing: digit ``index % 10`` at a seeded random size (half the canvas
-    to most of it), place and slant, in page coordinates of the canvas ``box``."""
-    rng = random.Random(index)
-    side = min(box["width"], box["height"])
-    size = rng.uniform(0.5, 0.85) * side
-    slant = rng.uniform(-0.2, 0.2)
-    left = box["x"] + rng.uniform(0.05, 0.95) * (box["width"] - size)
-    top = box["y"] + rng.uniform(0.05, 0.95) * (box["height"] - size)
-    return [(left + size * (x + slant * (0.5 - y)), top + size * y)
-            for x, y in DIGIT_STROKES[index % 10]]
-
-
-def draw(page: Any, points: list) -> None:
-    mouse = page.mouse
-    mouse.move(*points[0])
-    mouse.down()
-    for point in points[1:]:
-        mouse.move(*point, steps=4)  # pointer events in between, as a hand would give
-    mouse.up()
+def drawings(count: int) -> list:
+    """``count`` drawings as ``(digit, style, strokes in the unit square)``: the draw page's
+    tests' ten digits in their five styles (50), the same again if more are asked for."""
+    every = [(digit, style, strokes) for style in test_draw.STYLES
+             for digit, strokes in test_draw.DIGITS.items()]
+    return [every[i % len(every)] for i in range(count)]
 
 
 def number(text: str) -> float | None:
@@ -327,23 +312,22 @@ def number(text: str) -> float | None:
 
 
 def predictions(site: Site, page_path: str, count: int) -> dict:
-    """Draw ``count`` digits on the draw page, one stroke each, waiting for each prediction;
-    clear the canvas in between."""
+    """Draw ``count`` digits on the draw page with the mouse (:func:`drawings`), waiting for
+    each one's prediction; clear the canvas in between."""
     with fresh_profile(site) as context:
         measured = visit(site, context, page_path)
         page = measured["tab"]
-        canvas = page.locator(CANVAS)
+        canvas = page.locator(test_draw.CANVAS)
         canvas.scroll_into_view_if_needed()
-        box = canvas.bounding_box()
-        # The widget's own state (digit-draw.js): "empty" once it is ready for a drawing.
-        page.wait_for_function(f"() => document.querySelector('{CANVAS}')"
-                               ".closest('[data-state]').dataset.state === 'empty'",
-                               timeout=PREDICTION_TIMEOUT_MS)
-        page.evaluate("() => window.__bench.watchPredictions()")
+        side = canvas.bounding_box()["width"]
+        # The widget's state (digit-draw.js): "empty" once it is ready for a drawing.
+        page.wait_for_function(f"() => document.querySelector('{test_draw.WIDGET}')"
+                               ".dataset.state === 'empty'", timeout=PREDICTION_TIMEOUT_MS)
+        page.evaluate("widget => window.__bench.watchPredictions(widget)", test_draw.WIDGET)
         began = page.evaluate("() => performance.now()")
         samples = []
-        for index in range(count):
-            draw(page, drawing(index, box))
+        for digit, style, strokes in drawings(count):
+            test_draw.draw(page, test_draw.place(strokes, test_draw.STYLES[style], side))
             page.wait_for_function(
                 "() => { const p = window.__bench.prediction;"
                 "        return p && p.frame !== null && p.latency !== null; }",
@@ -352,13 +336,12 @@ def predictions(site: Site, page_path: str, count: int) -> dict:
                 ...window.__bench.prediction,
                 latencyText: document.querySelector('[data-testid="latency-ms"]').textContent,
                 prediction: document.querySelector('[data-testid="prediction"]').textContent,
-                strokeMs: document.querySelector('{CANVAS}').closest('[data-state]')
-                          .dataset.strokeMs,
+                strokeMs: document.querySelector('{test_draw.WIDGET}').dataset.strokeMs,
                 p: [...document.querySelectorAll('{PROBABILITIES} [data-digit]')]
                      .map(e => [Number(e.dataset.digit), Number(e.dataset.p)]),
             }})""")
             samples.append({
-                "digit": index % 10,
+                "digit": digit, "style": style, "strokes": len(strokes),
                 "predicted": max(shown["p"], key=lambda dp: dp[1])[0] if shown["p"] else None,
                 "probability_sum": round(sum(p for _, p in shown["p"]), 6),
                 "forward_ms": number(shown["latencyText"]),
@@ -373,6 +356,6 @@ def predictions(site: Site, page_path: str, count: int) -> dict:
                 timeout=PREDICTION_TIMEOUT_MS)
         ended = page.evaluate("() => performance.now()")
         tasks = [rounded_task(t) for t in page.evaluate("() => window.__bench.longTasks()")]
-    return {"page": page_path, "drawings": samples,
-            "long_tasks": [t for t in tasks if began <= t["start_ms"] < ended],
-            "longest_task_ms": longest_task(tasks, began, ended)}
+    during = tasks_in(tasks, began, ended)
+    return {"page": page_path, "drawings": samples, "long_tasks": during,
+            "longest_task_ms": longest(during)}

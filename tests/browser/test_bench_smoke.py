@@ -1,0 +1,73 @@
+"""Smoke test of the benchmark harness (``make bench``): it runs end to end on one repetition
+and a few drawings, against the session's build, and writes a complete record.
+
+A benchmark is not a test: nothing here asserts a time, only that every figure was measured
+and recorded where the report reads it. The harness runs in its own process (its own
+Playwright), as ``make bench`` runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from benchmarks import report, site_server
+
+DRAWINGS = 2
+
+
+def run_harness(site_folder, out, *options: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.run", "--repeats", "1", "--site", str(site_folder),
+         "--out", str(out), *options],
+        cwd=site_server.ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads((out / "latest.json").read_text())
+
+
+def test_the_harness_measures_start_bytes_and_predictions(server, site_url, browser, tmp_path):
+    record = run_harness(server[0] / site_server.SUB_PATH.strip("/"), tmp_path,
+                         "--only", "start,predict", "--drawings", str(DRAWINGS))
+
+    assert record["groups"] == ["start", "predict"] and record["repeats"] == 1
+    assert "build" not in record and "native" not in record and "pages" not in record
+    env = record["environment"]
+    assert env["cores"] >= 1 and env["pyodide"] == "0.17.1" and "Chrome" in env["browser"]
+    assert len(env["git_commit"]) == 40 and len(env["load_average"]["after"]) == 3
+    assert env["in_browser"]["baseline"]["numpy"] == env["in_browser"]["page"]["numpy"]
+    assert record["browser_errors"] == []
+
+    start = record["start"]
+    (run,) = start["runs"]
+    assert sorted(run["order"]) == ["baseline", "page"]
+    for who in ("page", "baseline"):
+        for visit in ("cold", "warm"):
+            measured = run[who][visit]
+            assert measured["runs_python"] and measured["ready_ms"] > measured["stages_ms"]["start"]
+            assert set(measured["longest_task_ms"]) == {"page_start", "runtime_load"}
+        assert run[who]["cold"]["files"]["assets/pyodide/pyodide.asm.wasm"] > 0
+    assert set(run["page"]["cold"]["stages_ms"]) >= {"python", "numpy", "cnnlab", "weights"}
+    summary = start["summary"]
+    for key in ("cold_s", "baseline_cold_s", "cold_ratio", "warm_s", "warm_to_cold"):
+        assert len(summary[key]["runs"]) == 1 and summary[key]["median"] > 0
+    page_bytes = summary["bytes"]["page_cold"]
+    assert "pretrained/mnist_cnn.npz" in page_bytes["weights_files"]
+    assert len(page_bytes["largest"]) == 5 and "numpy" in page_bytes["packages"]
+    (text_visit,) = start["text_page_runs"]
+    assert not text_visit["runs_python"] and text_visit["bytes"] > 0
+    assert summary["bytes"]["text_page_cold"]["runtime_files"] == []
+
+    predict = record["predict"]
+    assert len(predict["drawings"]) == DRAWINGS
+    assert [d["digit"] for d in predict["drawings"]] == list(range(DRAWINGS))
+    for drawing in predict["drawings"]:
+        assert drawing["end_to_end_ms"] >= drawing["to_dom_ms"] >= 0
+        assert drawing["forward_ms"] is not None and drawing["probability_sum"] > 0.99
+    assert predict["summary"]["drawings"] == DRAWINGS
+
+    table = (tmp_path / "latest.md").read_text()
+    assert table == report.markdown(record)
+    assert report.HEADER in table and "Stroke end → probabilities on screen" in table
+    assert "Not measured in this run: build, pages, native, test_suite." in table
