@@ -19,7 +19,7 @@ CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
   pInput.value = options.p ?? 0.5;
   const pValue = el("output", { testid: "p-value" });
   const reroll = el("button", { className: "cnnlab-button", text: "New mask", testid: "reroll", attrs: { type: "button" } });
-  form.append(el("label", {}, "drop probability p ", pInput, " ", pValue), reroll);
+  form.append(el("label", {}, "drop rate p ", pInput, " ", pValue), reroll);
 
   const panels = el("div", { className: "cnnlab-layers__panels cnnlab-layers__panels--units" });
   const facts = el("dl", { className: "cnnlab-layers__facts" });
