@@ -206,6 +206,12 @@ def markdown(record: dict) -> str:
     lines += ["", f"Errors in the browser during the run: {len(errors) or 'none'}."]
     lines += [f"- {error}" for error in errors[:10]]
     lines += details(record)
+    if "pages" in record:
+        lines += ["", "Every page, one cold visit:", "",
+                  "| Page | Runs Python | Bytes | Pyodide packages |", "|---|---|--:|---|"]
+        lines += [f"| `{page or '/'}` | {'yes' if v['runs_python'] else 'no'} | "
+                  f"{megabytes(v['bytes'])} | {', '.join(v['packages'])} |"
+                  for page, v in record["pages"]["pages"].items()]
     if "predict" in record:
         lines += task_list(f"Longest main-thread tasks while predicting on "
                            f"`{record['predict']['page']}`",
