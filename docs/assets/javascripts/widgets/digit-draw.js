@@ -4,9 +4,11 @@
  *
  * The visitor draws on a transparent canvas (mouse, touch or pen through pointer events; or
  * the keyboard: arrow keys move the pen, Space puts it down and lifts it, Delete clears).
- * Drawing needs no Python. When a stroke ends (debounced), the canvas's RGBA pixels go to
+ * Drawing needs no Python. When a stroke ends, the canvas's RGBA pixels go at once to
  * cnnlab.inside.inspect_drawing — cnnlab.preprocess, then cnnlab.model.forward with every
- * activation — in one call, {latest: "predict"}: a newer drawing replaces a waiting request.
+ * activation — in one call with {latest: "predict"}. That is the debounce: while Python is busy
+ * with one drawing, the strokes that end meanwhile wait as one request, for the newest drawing,
+ * so there is never a queue of stale ones (and no timer delays the first).
  * This module and digit-network.js only draw what comes back.
  *
  * Test ids:
@@ -21,8 +23,8 @@
  *   feature-maps ...   the network view, see digit-network.js
  * The widget's element has data-state (loading | empty | waiting | done | error),
  * data-version (counts the drawing's changes: strokes and Clear) and, once a result is shown,
- * data-shown-version (the version it is for), data-stroke-ms (stroke end to result drawn,
- * debounce included), data-request-ms (request to Python to result drawn) and data-render-ms
+ * data-shown-version (the version it is for), data-stroke-ms (stroke end to result drawn),
+ * data-request-ms (request to Python to result drawn) and data-render-ms
  * (drawing the result).
  * A "cnnlab-draw-input" event on the element whose detail is 784 numbers (a 28×28 input,
  * row by row) shows the network's view of that input instead of the drawing.
@@ -33,7 +35,6 @@ import { createNetworkView } from "./digit-network.js";
 
 const PAD = 280; // canvas pixels; on screen it may be smaller: the ink scales with it
 const PEN = 0.08 * PAD; // pen width, proportional to the canvas
-const DEBOUNCE_MS = 40; // a stroke begun this soon after the last one ends: no request
 const KEY_STEP = PAD / 28; // the keyboard pen moves one input pixel per arrow key (Shift: finer)
 const STAGES = {
   ink: "the canvas's ink (alpha)",
@@ -51,7 +52,7 @@ function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
       "Keyboard: arrow keys move the pen, Space puts it down or lifts it, Delete clears.",
   });
   const cursor = h("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
-  const context = canvas.getContext("2d");
+  const context = canvas.getContext("2d", { willReadFrequently: true }); // read at each stroke end
   let recent = null; // the current stroke's last two points, or null between strokes
   let pointer = null; // the id of the pointer drawing
   const pen = { x: PAD / 2, y: PAD / 2, down: false }; // the keyboard's pen
@@ -177,21 +178,16 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   let version = 0; // counts the drawing's changes
   let clearedAt = 0; // the version Clear made: older results are not shown
   const strokeEnds = new Map(); // version -> when its stroke ended
-  let timer = null;
   let latest = null; // the result on screen
   let overviewGeneration = -1; // the Python that overview came from
 
   const pad = createPad({
-    onStrokeStart: () => {
-      clearTimeout(timer);
-      element.classList.add("is-inked");
-    },
+    onStrokeStart: () => element.classList.add("is-inked"),
     onStrokeEnd: () => {
       version += 1;
       strokeEnds.set(version, performance.now());
       element.dataset.version = version;
-      clearTimeout(timer);
-      timer = setTimeout(predict, DEBOUNCE_MS);
+      predict();
     },
     onClearKey: () => clear(),
   });
@@ -285,6 +281,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     element.dataset.requestMs = (now - sent).toFixed(2);
     element.dataset.renderMs = (now - received).toFixed(2);
     if (strokeEnds.has(shownVersion)) element.dataset.strokeMs = (now - strokeEnds.get(shownVersion)).toFixed(2);
+    strokeEnds.forEach((_, v) => v <= shownVersion && strokeEnds.delete(v));
   }
 
   function drawStages() {
@@ -331,7 +328,6 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   }
 
   function clear() {
-    clearTimeout(timer);
     pad.clear();
     version += 1;
     clearedAt = version;
@@ -361,8 +357,5 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
 
   element.dataset.version = version;
   showEmpty(runtime.state === "ready" ? "Draw a digit" : "Draw a digit. Python is loading; it reads your digit once it is ready.");
-  return () => {
-    clearTimeout(timer);
-    stopReady();
-  };
+  return stopReady;
 });
