@@ -244,14 +244,22 @@ def test_the_page_shows_what_cnnlab_computes(open_page, wait_ready, run_cell, ce
         assert numbers(run_cell(page, index)) == pytest.approx(numbers(built[index]), abs=1e-3)
 
 
-def test_empty_canvas_clear_keyboard_and_edge_cases(open_page, wait_ready):
-    page = open_page(PAGE)
-    # Drawing works before Python is ready; the prediction comes once it is.
-    page.wait_for_selector(CANVAS)
-    draw(page, place(DIGITS[7], STYLES["large, upright"], 280))
-    status = page.locator('[data-testid="runtime-status"]').get_attribute("data-state")
-    assert status != "ready", "Python loaded before the drawing was done: nothing tested"
+def test_empty_canvas_clear_keyboard_and_edge_cases(new_context, site_url, wait_ready):
+    # Drawing works before Python is ready (its weights are held back until the digit is
+    # drawn); the prediction comes once it is.
+    context = new_context()
+    held: list = []
+    weights = re.compile(r"/pretrained/[^/?]+\.npz")
+    context.route(weights, lambda route: held.append(route))
+    page = context.new_page()
+    with context.expect_event("request", lambda request: weights.search(request.url)):
+        page.goto(site_url + PAGE)
+        draw(page, place(DIGITS[7], STYLES["large, upright"], 280))
     assert ink_pixels(page) > 1000
+    assert page.locator(WIDGET).get_attribute("data-state") == "loading"
+    assert "Python is loading" in shown(page)["message"]
+    for route in held:
+        route.fallback()
     wait_ready(page)
     assert wait_result(page) == "done"
     assert shown(page)["prediction"] == "7"
