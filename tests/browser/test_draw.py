@@ -282,6 +282,7 @@ def test_empty_canvas_clear_keyboard_and_edge_cases(new_context, site_url, wait_
 
     # Step by step: the preprocessing stages, with their shapes.
     page.locator('[data-testid="preprocess-stages"] summary').click()
+    page.wait_for_selector('[data-testid="preprocess-stages"] [data-stage="centred_28"]')
     stages = page.evaluate("""() => [...document.querySelectorAll(
         '[data-testid="preprocess-stages"] [data-stage]')]
         .map(f => [f.dataset.stage, f.dataset.shape])""")
