@@ -11,6 +11,8 @@ The site is built once per session (``mkdocs build --strict``) and served from
   once, with the message, if it turns ``error``)
 - ``run_cell(page, index) -> str``: clicks the cell's Run and returns its output text
 - ``cell_output(page, index) -> str``, ``set_code(page, index, code)``
+- ``cells_match_the_build(page, rel=1e-6, abs=0.0, min_cells=1) -> list[str]``: runs every
+  cell of the page in order; each prints the numbers the build printed (``cells_check.py``)
 - ``server`` -> ``(folder, origin)``: what the server serves; ``build_site(folder, url, **env)``
 - ``guard``: what every test is checked for, after it ran: no console errors, no uncaught
   exceptions, and no request to anything but 127.0.0.1. ``guard.allow_console(regex)`` lets a
@@ -33,6 +35,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from benchmarks import site_server
 from benchmarks.site_server import SUB_PATH
+from cells_check import check_output
 
 READY_TIMEOUT_MS = 120_000
 RUN_TIMEOUT_MS = 60_000
@@ -257,4 +260,29 @@ def cell_output() -> Callable[..., str]:
 @pytest.fixture
 def set_code() -> Callable[..., None]:
     return _set_code
+
+
+def _cells_match_the_build(page: Any, rel: float = 1e-6, abs: float = 0.0,
+                           min_cells: int = 1) -> list:
+    """Run the page's ``min_cells`` or more cells in order; each matches its build-time output
+    (``cells_check.check_output``) within ``rel``/``abs``. Returns the outputs shown."""
+    cells = page.locator(CELL)
+    count = cells.count()
+    assert count >= min_cells, f"{count} cells, expected at least {min_cells}"
+    built = [_cell_output(page, index) for index in range(count)]
+    _wait_ready(page)
+    shown = []
+    for index in range(count):
+        text = _run_cell(page, index)
+        cell = cells.nth(index)
+        state = cell.locator('[data-testid="output"]').get_attribute("data-state")
+        raises = cell.get_attribute("data-raises") is not None
+        check_output(built[index], text, state, raises, rel=rel, abs=abs)
+        shown.append(text)
+    return shown
+
+
+@pytest.fixture
+def cells_match_the_build() -> Callable[..., list]:
+    return _cells_match_the_build
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 import numpy as np
 import pytest
+from cells_check import numbers
 
 from cnnlab import signal
 
 PAGE = "lab/cells/"
 # The demo page's cells, by index.
 SETUP, CONV1D, NP_CONVOLVE, SIZE_S1, SIZE_S2, ERROR, FRESH, HUGE, ENDLESS, MODEL = range(10)
-NUMBER = re.compile(r"-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
-
-
-def numbers(text: str) -> list:
-    """The numbers in an output: compares values, not NumPy's version-dependent reprs."""
-    return [float(n) for n in NUMBER.findall(text)]
 
 
 def test_cells_run_in_the_browser_and_match_the_build(open_page, wait_ready, run_cell, cell_output):

@@ -8,50 +8,20 @@ including its message for invalid input.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cells_check import numbers
 
 from cnnlab import digits, explain, model, signal
 
 ROOT = Path(__file__).resolve().parents[2]
-CELL = '[data-testid="code-cell"]'
-# A number; digits inside a name ("conv1d") do not count.
-FLOAT = re.compile(r"(?<![A-Za-z_\d.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 BOOK_X, BOOK_W = [1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2]
 WIDGET_TIMEOUT_MS = 60_000
-
-
-def floats(text: str) -> list:
-    """The numbers in a text ("19,694,080" is one number), for comparing outputs by value."""
-    return [float(token) for token in FLOAT.findall(re.sub(r"(?<=\d),(?=\d{3})", "", text))]
-
-
-def check_cells(page, wait_ready, run_cell, cell_output, tolerance: float = 0.0) -> list:
-    """Run every cell of the page in order; each matches its build-time output.
-
-    ``tolerance``: absolute slack for numbers the pretrained network computes in float32
-    (NumPy 1.17 in the browser, 2.x at build time: the last printed digit may differ).
-    A cell marked ``raises`` must end with the same exception line as at build time.
-    """
-    count = page.locator(CELL).count()
-    built = [cell_output(page, index) for index in range(count)]
-    wait_ready(page)
-    texts = []
-    for index in range(count):
-        text = run_cell(page, index)
-        state = page.locator(CELL).nth(index).locator('[data-testid="output"]')
-        if built[index].startswith("Traceback"):
-            assert state.get_attribute("data-state") == "error", text
-            assert text.strip().splitlines()[-1] == built[index].strip().splitlines()[-1]
-        else:
-            assert state.get_attribute("data-state") == "done", (index, text)
-            assert floats(text) == pytest.approx(floats(built[index]), rel=1e-6, abs=tolerance), \
-                (index, text, built[index])
-        texts.append(text)
-    return texts
+# Absolute slack for the numbers the pretrained network computes in float32 (NumPy 1.17 in the
+# browser, 2.x at build time: the last printed digit may differ).
+NETWORK_PRINTED = 0.011
 
 
 def widget(page, name: str, nth: int = 0):
@@ -76,11 +46,11 @@ def params() -> dict:
 
 
 # ---------------------------------------------------------------- 1. feature hierarchies
-def test_feature_hierarchies(open_page, wait_ready, run_cell, cell_output, params):
+def test_feature_hierarchies(open_page, cells_match_the_build, params):
     page = open_page("chapter/01-feature-hierarchies/")
-    texts = check_cells(page, wait_ready, run_cell, cell_output, tolerance=0.011)
+    texts = cells_match_the_build(page, abs=NETWORK_PRINTED)
     assert "832 parameters" in texts[1]
-    assert floats(texts[2])[-1] == 0.0  # conv1 moved exactly with the digit
+    assert numbers(texts[2])[-1] == 0.0  # conv1 moved exactly with the digit
 
     maps = widget(page, "feature-maps")
     wait_state(page, maps)
@@ -141,10 +111,10 @@ def stepper_state(stepper) -> dict:
     }
 
 
-def test_convolution_1d(open_page, wait_ready, run_cell, cell_output):
+def test_convolution_1d(open_page, cells_match_the_build):
     page = open_page("chapter/02-convolution-1d/")
-    texts = check_cells(page, wait_ready, run_cell, cell_output)
-    assert floats(texts[0].splitlines()[0]) == np.convolve(BOOK_X, BOOK_W).tolist()
+    texts = cells_match_the_build(page)
+    assert numbers(texts[0].splitlines()[0]) == np.convolve(BOOK_X, BOOK_W).tolist()
     assert "def conv1d_naive(" in texts[2]
 
     stepper = widget(page, "conv1d-stepper")
@@ -199,9 +169,9 @@ def test_convolution_1d(open_page, wait_ready, run_cell, cell_output):
 
 
 # ---------------------------------------------------------------- 3. cross-correlation
-def test_cross_correlation(open_page, wait_ready, run_cell, cell_output):
+def test_cross_correlation(open_page, cells_match_the_build):
     page = open_page("chapter/03-cross-correlation/")
-    texts = check_cells(page, wait_ready, run_cell, cell_output, tolerance=0.011)
+    texts = cells_match_the_build(page, abs=NETWORK_PRINTED)
     assert "in 100 of 100 random cases" in texts[1]
     assert len(texts[4].splitlines()) == 4  # as trained, conv1 / conv2 / both flipped
     assert texts[5].strip().endswith("True")
@@ -233,10 +203,10 @@ def usage_state(usage) -> tuple:
     return attribute_values(cells, "count", int), padding
 
 
-def test_padding(open_page, wait_ready, run_cell, cell_output):
+def test_padding(open_page, cells_match_the_build):
     page = open_page("chapter/04-padding/")
-    texts = check_cells(page, wait_ready, run_cell, cell_output)
-    assert floats(texts[0].splitlines()[0]) == [5, 3, 1, 2, 3, 2, 1]
+    texts = cells_match_the_build(page)
+    assert numbers(texts[0].splitlines()[0]) == [5, 3, 1, 2, 3, 2, 1]
 
     usage = widget(page, "usage-count")
     wait_state(page, usage)
@@ -266,12 +236,12 @@ def test_padding(open_page, wait_ready, run_cell, cell_output):
 
 
 # ---------------------------------------------------------------- 5. output size
-def test_output_size(open_page, wait_ready, run_cell, cell_output):
+def test_output_size(open_page, cells_match_the_build):
     page = open_page("chapter/05-output-size/")
-    texts = check_cells(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page)
     assert "ValueError" in texts[1]
-    assert floats(texts[3].splitlines()[0]) == [0]
-    assert floats(texts[3].splitlines()[1]) == [0, 2]
+    assert numbers(texts[3].splitlines()[0]) == [0]
+    assert numbers(texts[3].splitlines()[1]) == [0, 2]
 
     calculator = widget(page, "output-size")
     result = calculator.locator('[data-testid="result"]')
@@ -287,9 +257,9 @@ def test_output_size(open_page, wait_ready, run_cell, cell_output):
             " === shape",
             arg=[result.element_handle(), o, f"({len(y)},)"], timeout=WIDGET_TIMEOUT_MS)
         assert calculator.locator('[data-testid="match"]').get_attribute("data-match") == "true"
-        values = floats(calculator.locator('[data-testid="values"]').inner_text())
+        values = numbers(calculator.locator('[data-testid="values"]').inner_text())
         assert values == y[:12].tolist()
-        starts = floats(calculator.locator('[data-testid="windows"]').inner_text())
+        starts = numbers(calculator.locator('[data-testid="windows"]').inner_text())
         assert starts == [i * s for i in range(min(o, 12))]
 
     wait_state(page, result)
@@ -313,5 +283,6 @@ def test_static_readers_see_outputs_and_fallbacks(new_context, site_url):
     page.goto(site_url + "chapter/02-convolution-1d/")
     assert "at i = 0 the window [0, 0, 1, 3, 2]" in page.locator('[data-widget]').inner_text()
     outputs = page.locator('[data-testid="output"]')
-    assert floats(outputs.nth(1).inner_text().splitlines()[2]) == signal.conv1d(
+    conv1d_line = outputs.nth(1).inner_text().splitlines()[2]  # "conv1d : [5.0, 14.0, …]"
+    assert numbers(conv1d_line.partition(":")[2]) == signal.conv1d(
         BOOK_X, BOOK_W, p=2).tolist()

@@ -8,16 +8,15 @@ Python's own error message for invalid input. Only the 2-D convolution page load
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cells_check import FLOAT32, numbers
 
 from cnnlab import layer_demos, layers, model, signal
 
 PRETRAINED = str(Path(__file__).resolve().parents[2] / "pretrained")
-CELL = '[data-testid="code-cell"]'
 WIDGET = '[data-testid="widget"]'
 CONV2D, POOLING, CHANNELS, PARAMETERS, REGULARISATION = (
     f"chapter/{slug}/" for slug in ("06-convolution-2d", "07-pooling", "08-channels",
@@ -29,34 +28,11 @@ NOTES_X1 = [[10, 255, 125, 0, 170, 100], [70, 255, 105, 25, 25, 70], [255, 0, 15
 NOTES_X2 = [[100, 100, 100, 50, 100, 50], [95, 255, 100, 125, 125, 170],
             [80, 40, 10, 10, 125, 150], [255, 30, 150, 20, 120, 125],
             [30, 30, 150, 100, 70, 70], [70, 30, 100, 200, 70, 95]]
-# Printed numbers: 3,274,634 / -0.5 / 1e-05 / 98.1 (a % sign or a bracket may follow).
-PRINTED = re.compile(r"-?\d{1,3}(?:,\d{3})+(?![\d.])|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
-
-
-def printed_numbers(text: str) -> list:
-    return [float(match.replace(",", "")) for match in PRINTED.findall(text)]
+# Each layer page has four or more cells; their numbers match the build's to float32 rounding.
+LAYER_CELLS = {**FLOAT32, "min_cells": 4}
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def cells_match_the_build(page, wait_ready, run_cell, cell_output) -> list:
-    """Run every cell in page order; each must finish without error and print the numbers the
-    build printed (to float32 rounding: the browser runs NumPy 1.17 in WebAssembly)."""
-    count = page.locator(CELL).count()
-    assert count >= 4
-    built = [cell_output(page, index) for index in range(count)]
-    wait_ready(page)
-    texts = []
-    for index in range(count):
-        text = run_cell(page, index)
-        state = page.locator(CELL).nth(index).locator('[data-testid="output"]')
-        assert state.get_attribute("data-state") == "done", (index, text)
-        got, expected = printed_numbers(text), printed_numbers(built[index])
-        assert len(got) == len(expected), (index, text, built[index])
-        assert got == pytest.approx(expected, rel=1e-4, abs=2e-3), (index, text, built[index])
-        texts.append(text)
-    return texts
-
 
 def settled(page, widget) -> str:
     """Wait for the widget's latest request to Python to finish; its state: done or error."""
@@ -123,16 +99,15 @@ def requested_scipy(guard) -> bool:
 
 # --- 2-D convolution --------------------------------------------------------------------------
 
-def test_conv2d_cells_run_in_the_browser_with_scipy(open_page, wait_ready, run_cell,
-                                                    cell_output, guard):
+def test_conv2d_cells_run_in_the_browser_with_scipy(open_page, cells_match_the_build, guard):
     page = open_page(CONV2D)
-    texts = cells_match_the_build(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page, **LAYER_CELLS)
     expected = signal.conv2d(BOOK_X, BOOK_W, p=(1, 1))
     loops = next(t for t in texts if "the middle of the full one" in t)
-    assert printed_numbers(loops)[:16] == expected.ravel().tolist()
+    assert numbers(loops)[:16] == expected.ravel().tolist()
     scipy_check = next(t for t in texts if "same as ours" in t)
     assert "same as ours: True" in scipy_check
-    assert printed_numbers(scipy_check)[:16] == expected.ravel().tolist()
+    assert numbers(scipy_check)[:16] == expected.ravel().tolist()
     # The stride fix: the book's range visits one window start, output_size gives two.
     stride = next(t for t in texts if "visits" in t)
     assert "visits [0]" in stride and "output_size: 2 outputs, windows at [0, 2]" in stride
@@ -200,12 +175,12 @@ def test_conv2d_widget_shows_each_outputs_window_and_products(open_page, wait_re
 
 # --- pooling ----------------------------------------------------------------------------------
 
-def test_pooling_cells_and_widget(open_page, wait_ready, run_cell, cell_output, guard):
+def test_pooling_cells_and_widget(open_page, cells_match_the_build, guard):
     page = open_page(POOLING)
-    texts = cells_match_the_build(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page, **LAYER_CELLS)
     assert "identical: True" in texts[1]
     pooled = [[255, 125, 170], [255, 150, 150], [70, 200, 95]]
-    assert printed_numbers(texts[1])[:18] == np.ravel([pooled, pooled]).tolist()
+    assert numbers(texts[1])[:18] == np.ravel([pooled, pooled]).tolist()
 
     widget = page.locator(WIDGET).first
     assert settled(page, widget) == "done"
@@ -257,9 +232,9 @@ def test_pooling_cells_and_widget(open_page, wait_ready, run_cell, cell_output, 
 
 # --- channels ---------------------------------------------------------------------------------
 
-def test_channels_cells_and_widget(open_page, wait_ready, run_cell, cell_output, guard):
+def test_channels_cells_and_widget(open_page, cells_match_the_build, guard):
     page = open_page(CHANNELS)
-    texts = cells_match_the_build(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page, **LAYER_CELLS)
     assert texts[2].count("equals conv2d: True") == 2
     assert "(32, 1, 5, 5)" in texts[3] and "(64, 32, 5, 5)" in texts[3]
 
@@ -302,9 +277,9 @@ def test_channels_cells_and_widget(open_page, wait_ready, run_cell, cell_output,
 
 # --- parameter counting -----------------------------------------------------------------------
 
-def test_parameter_cells_and_calculator(open_page, wait_ready, run_cell, cell_output, guard):
+def test_parameter_cells_and_calculator(open_page, cells_match_the_build, guard):
     page = open_page(PARAMETERS)
-    texts = cells_match_the_build(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page, **LAYER_CELLS)
     table = next(t for t in texts if "share" in t)
     for row in model.layer_table():
         assert f"{row['parameters']:,}" in table
@@ -337,10 +312,10 @@ def test_parameter_cells_and_calculator(open_page, wait_ready, run_cell, cell_ou
 
 # --- regularisation ---------------------------------------------------------------------------
 
-def test_regularisation_cells_with_the_pretrained_weights(open_page, wait_ready, run_cell,
-                                                          cell_output, guard):
+def test_regularisation_cells_with_the_pretrained_weights(open_page, cells_match_the_build,
+                                                          guard):
     page = open_page(REGULARISATION)
-    texts = cells_match_the_build(page, wait_ready, run_cell, cell_output)
+    texts = cells_match_the_build(page, **LAYER_CELLS)
     params = model.load_pretrained(PRETRAINED)
     l2 = layers.l2_penalty([params["fc2.weight"]], 0.001)
     assert f"{l2:.6f}" in texts[0]

@@ -7,45 +7,15 @@ each widget shows what ``cnnlab``, run here natively, computes for the same inpu
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cells_check import FLOAT32
 
 from cnnlab import layout, results, samples, stability
 
 ROOT = Path(__file__).resolve().parents[2]
-CELL = '[data-testid="code-cell"]'
-# Numbers as cells print them: 3,274,634 / -0.5996 / 1.2e-05 / inf / nan.
-NUMBER = re.compile(r"-?(?:inf|nan)\b|-?\d{1,3}(?:,\d{3})+(?![\d.])|-?\d+(?:\.\d*)?(?:e[-+]?\d+)?")
-
-
-def numbers(text: str) -> list:
-    return [float(n.replace(",", "")) for n in NUMBER.findall(text)]
-
-
-def assert_same_numbers(browser: str, built: str) -> None:
-    """Equal up to float32 rounding in the last printed digit (NumPy 1.17 vs 2.x)."""
-    got, expected = numbers(browser), numbers(built)
-    assert len(got) == len(expected), (browser, built)
-    for a, b in zip(got, expected):
-        assert a == pytest.approx(b, rel=1e-4, abs=2e-3, nan_ok=True), (browser, built)
-
-
-def run_every_cell(page, wait_ready, run_cell, cell_output) -> list:
-    """Run the page's cells in order; each must succeed and match its build-time output."""
-    count = page.locator(CELL).count()
-    built = [cell_output(page, i) for i in range(count)]
-    wait_ready(page)
-    outputs = []
-    for index in range(count):
-        text = run_cell(page, index)
-        state = page.locator(CELL).nth(index).locator('[data-testid="output"]')
-        assert state.get_attribute("data-state") == "done", (index, text)
-        assert_same_numbers(text, built[index])
-        outputs.append(text)
-    return outputs
 
 
 def wait_done(page, widget) -> None:
@@ -92,10 +62,9 @@ CELL_CHECKS = {
 
 
 @pytest.mark.parametrize("path", CELL_CHECKS)
-def test_every_cell_runs_in_the_browser_as_at_build(open_page, wait_ready, run_cell, cell_output,
-                                                    path):
+def test_every_cell_runs_in_the_browser_as_at_build(open_page, cells_match_the_build, path):
     page = open_page(path)
-    outputs = run_every_cell(page, wait_ready, run_cell, cell_output)
+    outputs = cells_match_the_build(page, **FLOAT32)
     for index, texts in CELL_CHECKS[path].items():
         for text in texts:
             assert text in outputs[index], (index, outputs[index])
