@@ -157,6 +157,51 @@ def test_shift_response_rejects_a_blank_image(random_params):
 
 
 # ---------------------------------------------------------------- digits
+def loop_render(strokes: list, size: int, width: float) -> np.ndarray:
+    """Reference for ``digits.render_strokes``: each pixel centre's distance to each segment,
+    one at a time; the unit square spans the canvas less a 10% margin on each side."""
+    pixels_per_unit = size / 1.2
+    image = np.zeros((size, size))
+    for row in range(size):
+        for col in range(size):
+            centre = np.array([col + 0.5, row + 0.5]) / pixels_per_unit - 0.1
+            nearest = np.inf
+            for stroke in strokes:
+                for a, b in zip(stroke[:-1], stroke[1:]):
+                    t = np.dot(centre - a, b - a) / max(np.dot(b - a, b - a), 1e-12)
+                    point = a + min(max(t, 0), 1) * (b - a)
+                    nearest = min(nearest, float(np.linalg.norm(centre - point)))
+            image[row, col] = min(max((width / 2 - nearest) * pixels_per_unit + 0.5, 0), 1)
+    return image
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_render_strokes_matches_the_loop_rendering(digit):
+    width = 0.06 + 0.01 * digit
+    ink = digits.render_strokes(digits.STROKES[digit], size=20, width=width)
+    np.testing.assert_allclose(ink, loop_render(digits.STROKES[digit], 20, width), atol=1e-9)
+
+
+@pytest.mark.parametrize("width", [0.05, 0.1, 0.15])
+def test_pen_width_sets_the_stroke_width(width):
+    ink = digits.render_strokes([np.array([[0.37, 0.0], [0.37, 1.0]])], width=width)
+    # Full ink within width / 2 and a one-pixel linear edge: the ink across a line sums to
+    # the width in pixels.
+    assert ink[digits.CANVAS // 2].sum() == pytest.approx(width * digits.CANVAS / 1.2, abs=1e-6)
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_synthetic_digits_are_in_mnists_format(digit):
+    image = digits.draw_digit(digit)
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.min() == 0 and image.max() == pytest.approx(1)
+    rows, cols = np.nonzero(image)
+    assert max(rows.max() - rows.min(), cols.max() - cols.min()) + 1 == 20  # the longer side
+    centre = [(image.sum(axis=1) @ np.arange(28)), (image.sum(axis=0) @ np.arange(28))]
+    np.testing.assert_allclose(np.array(centre) / image.sum(), 14, atol=0.5 + 1e-5)
+    assert 0.03 < image.mean() < 0.35  # a stroke, not a blob nor nothing
+
+
 def test_pen_width_and_slant():
     upright, slanted = digits.draw_digit(1), digits.draw_digit(1, slant=0.4)
     columns = np.arange(28)

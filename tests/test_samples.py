@@ -1,60 +1,14 @@
-"""cnnlab.samples: synthetic digits and picture, their text rendering, the augmentation gallery."""
+"""cnnlab.samples: the synthetic picture, text rendering of images, the augmentation gallery."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cnnlab import model, samples
-
-
-def loop_digit(value: int, size: int = 28, pen: float = 2.4) -> np.ndarray:
-    """Reference: each pixel's distance to each stroke segment, one at a time."""
-    segments = []
-    for stroke in samples.STROKES[value]:
-        points = size / 7 + size * 5 / 7 * samples.stroke_points(stroke)
-        segments += list(zip(points[:-1], points[1:]))
-    image = np.zeros((size, size))
-    for row in range(size):
-        for col in range(size):
-            p = np.array([col + 0.5, row + 0.5])
-            best = np.inf
-            for a, b in segments:
-                ab = b - a
-                t = min(max(np.dot(p - a, ab) / max(np.dot(ab, ab), 1e-12), 0), 1)
-                best = min(best, float(np.linalg.norm(a + t * ab - p)))
-            image[row, col] = min(max(pen / 2 + 0.5 - best, 0), 1)
-    return image
-
-
-@pytest.mark.parametrize("value", range(10))
-def test_digit_matches_the_loop_rendering_and_mnists_format(value):
-    image = samples.digit(value)
-    np.testing.assert_allclose(image, loop_digit(value), atol=1e-6)
-    assert image.shape == (28, 28) and image.dtype == np.float32
-    rows, cols = np.nonzero(image > 0.5)
-    assert rows.min() >= 3 and rows.max() <= 24 and cols.min() >= 3 and cols.max() <= 24
-    assert 0.05 < image.mean() < 0.35  # a stroke, not a blob nor nothing
-
-
-def test_the_pretrained_network_reads_the_synthetic_digits():
-    params = model.load_pretrained("pretrained")
-    digits = np.stack([samples.digit(d) for d in range(10)])[:, None]
-    predicted = model.predict_proba(digits, params).argmax(axis=1)
-    assert (predicted == np.arange(10)).sum() >= 9, predicted.tolist()
-
-
-@pytest.mark.parametrize("pen", [1.0, 2.4, 3.0])
-def test_pen_width_sets_the_stroke_width(pen):
-    row = samples.digit(1, pen=pen)[14]  # across the vertical bar of the 1
-    # Full ink within pen / 2 and a one-pixel linear edge: the ink across a line sums to pen.
-    assert row.sum() == pytest.approx(pen, abs=0.05)
+from cnnlab import digits, samples
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda: samples.digit(10), "integer from 0 to 9"),
-    (lambda: samples.digit(True), "integer from 0 to 9"),
-    (lambda: samples.digit(3, size=4), "size must be at least 8"),
     (lambda: samples.scene(4), "size must be at least 8"),
     (lambda: samples.text_image(np.zeros((2, 2, 2))), "2-D grey image"),
     (lambda: samples.augmentation_gallery(-1), "seed must be"),
@@ -77,7 +31,7 @@ def test_scene_is_a_colour_picture_that_flips_visibly():
 def test_text_image_maps_dark_to_light_two_rows_per_line():
     image = np.array([[0.0, 0.5, 1.0, 1.0], [0.0, 0.5, 1.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
     assert samples.text_image(image, shades=" -@") == " -@-\n----"
-    assert len(samples.text_image(samples.digit(8)).splitlines()) <= 14
+    assert len(samples.text_image(digits.draw_digit(8)).splitlines()) <= 14
 
 
 @pytest.mark.parametrize("seed", range(4))

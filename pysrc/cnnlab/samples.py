@@ -1,11 +1,10 @@
 """Sample images drawn with NumPy, for pages that need a picture but have no MNIST.
 
-- :func:`digit` draws a digit 0–9 as pen strokes in MNIST's format: 28 × 28, white on
-  black, values in [0, 1], the strokes inside the central 20 × 20 box;
 - :func:`scene` paints a small colour image (sky, sun, hill, house), (3, H, W) in [0, 1];
-- :func:`text_image` prints a grey image as characters, for cell outputs;
-- :func:`augmentation_gallery` applies the chapter's augmentations to both, for the
-  augmentation page's widget.
+- :func:`text_image` prints a grey image (a digit of :mod:`cnnlab.digits`) as characters,
+  for cell outputs;
+- :func:`augmentation_gallery` applies the chapter's augmentations to a digit and to the
+  scene, for the augmentation page's widget.
 """
 
 from __future__ import annotations
@@ -13,65 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import augment
-
-# Each digit is a list of strokes; a stroke is a list of (x, y) points in the unit box
-# (x to the right, y down), or an arc ("arc", cx, cy, rx, ry, start°, end°) with angles
-# measured clockwise from the x axis (y points down).
-STROKES: dict = {
-    0: [("arc", 0.5, 0.5, 0.3, 0.46, 0, 360)],
-    1: [[(0.35, 0.18), (0.55, 0.03), (0.55, 0.97)]],
-    2: [("arc", 0.5, 0.3, 0.3, 0.26, 190, 390), [(0.77, 0.43), (0.15, 0.95), (0.88, 0.95)]],
-    3: [("arc", 0.48, 0.27, 0.28, 0.23, 200, 450), ("arc", 0.48, 0.72, 0.32, 0.25, 270, 520)],
-    4: [[(0.66, 0.97), (0.66, 0.03), (0.1, 0.68), (0.9, 0.68)]],
-    5: [[(0.82, 0.04), (0.3, 0.04), (0.25, 0.44)], ("arc", 0.5, 0.67, 0.32, 0.29, 225, 520)],
-    6: [[(0.72, 0.03), (0.26, 0.62)], ("arc", 0.5, 0.7, 0.27, 0.26, 0, 360)],
-    7: [[(0.12, 0.05), (0.88, 0.05), (0.4, 0.97)]],
-    8: [("arc", 0.5, 0.26, 0.23, 0.22, 0, 360), ("arc", 0.5, 0.72, 0.28, 0.25, 0, 360)],
-    9: [("arc", 0.5, 0.3, 0.28, 0.26, 0, 360), [(0.78, 0.3), (0.7, 0.97)]],
-}
-
-
-def stroke_points(stroke: list | tuple, steps: int = 48) -> np.ndarray:
-    """The (K, 2) points of a stroke in the unit box (an arc becomes ``steps`` segments).
-
-    >>> stroke_points(("arc", 0.5, 0.5, 0.5, 0.5, 0, 90), steps=2).round(3).tolist()
-    [[1.0, 0.5], [0.854, 0.854], [0.5, 1.0]]
-    """
-    if isinstance(stroke, tuple) and stroke[0] == "arc":
-        _, cx, cy, rx, ry, start, end = stroke
-        angles = np.radians(np.linspace(start, end, steps + 1))
-        return np.stack([cx + rx * np.cos(angles), cy + ry * np.sin(angles)], axis=1)
-    return np.array(stroke, dtype=float)
-
-
-def digit(value: int, size: int = 28, pen: float = 2.4) -> np.ndarray:
-    """A digit drawn with a round pen ``pen`` pixels wide, white on black, (size, size).
-
-    Each pixel's ink is ``clip(pen / 2 + 0.5 - d, 0, 1)`` with ``d`` its distance to the
-    nearest stroke: full inside the pen, a one-pixel soft edge outside. The strokes fill
-    the central ``20/28`` of the image, as MNIST's digits do.
-
-    >>> seven = digit(7)
-    >>> seven.shape, seven.dtype.name, float(seven.max()), float(seven[:3].max())
-    ((28, 28), 'float32', 1.0, 0.0)
-    """
-    if isinstance(value, bool) or value not in STROKES:
-        raise ValueError(f"digit must be an integer from 0 to 9, got {value!r}")
-    if size < 8 or pen <= 0:
-        raise ValueError(f"size must be at least 8 and pen positive, got {size} and {pen}")
-    margin, box = size / 7, size * 5 / 7  # 4 and 20 pixels of a 28-pixel image
-    segments = []
-    for stroke in STROKES[value]:
-        points = margin + box * stroke_points(stroke)
-        segments.append(np.stack([points[:-1], points[1:]], axis=1))
-    a, b = np.concatenate(segments)[:, 0], np.concatenate(segments)[:, 1]  # (S, 2) each
-    yy, xx = np.mgrid[0:size, 0:size] + 0.5  # pixel centres
-    p = np.stack([xx.ravel(), yy.ravel()], axis=1)[:, None, :]  # (P, 1, 2)
-    ab = b - a
-    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
-    distance = np.sqrt((((a + t[..., None] * ab) - p) ** 2).sum(-1)).min(axis=1)
-    ink = np.clip(pen / 2 + 0.5 - distance, 0, 1)
-    return ink.reshape(size, size).astype(np.float32)
+from .digits import draw_digit
 
 
 def scene(size: int = 32) -> np.ndarray:
@@ -130,7 +71,8 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def augmentation_gallery(seed: int, value: int = 7, jitter: float = 0.5) -> dict:
-    """The augmentations of the chapter applied to :func:`digit` and :func:`scene`.
+    """The augmentations of the chapter applied to a digit (:func:`cnnlab.digits.draw_digit`)
+    and to :func:`scene`.
 
     Returns ``{"digit": panels, "colour": panels}``; each panel is a dict with ``name``,
     ``detail`` (the random draw, in words) and ``image`` (uint8, (H, W) or (H, W, 3)).
@@ -145,7 +87,7 @@ def augmentation_gallery(seed: int, value: int = 7, jitter: float = 0.5) -> dict
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
-    ink = digit(value)[None, None]  # (1, 1, 28, 28)
+    ink = draw_digit(value)[None, None]  # (1, 1, 28, 28)
     picture = scene()[None]  # (1, 3, 32, 32)
     digit_panels = [panel("original", "the digit as drawn", ink)]
     digit_panels += [shift_panel(ink, rng), flip_panel(ink)]
