@@ -5,6 +5,8 @@
  *   el("p", {className, text, testid, attrs: {...}}, ...children)   a DOM element
  *   messageArea()              the <p data-testid="message" role="alert"> next to a widget
  *   showProblem(area, error)   Python's ValueError message in it (false for superseded/stopped)
+ *   updateOnInput(form, update, runtime)  run `update` on every edit of the form and whenever
+ *                              the page's Python is ready (again, after Stop or Retry)
  *   paint(canvas, array, {signed})  a 2-D NDArray as pixels: grey ink (unsigned) or a
  *                              blue-neutral-red scale around 0 (signed), neutral following
  *                              the light/dark palette; repainted when the palette changes
@@ -38,6 +40,12 @@ export function showProblem(area, error) {
 export function clearProblem(area) {
   area.textContent = "";
   area.hidden = true;
+}
+
+export function updateOnInput(form, update, runtime) {
+  form.addEventListener("input", update);
+  form.addEventListener("submit", (event) => event.preventDefault()); // Enter must not reload
+  runtime.onReady(update);
 }
 
 export function formatNumber(value, digits = 3) {

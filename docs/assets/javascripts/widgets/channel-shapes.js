@@ -9,10 +9,9 @@
  * holding the numbers as JSON); drawing (the SVG: data-inputs, data-kernels-rows,
  * data-kernels-cols, data-outputs = boxes drawn); message (Python's ValueError).
  */
-import { el, messageArea } from "./basics-kit.js";
-import { numberField, readNumber, runUpdates } from "./layers-kit.js";
+import { el, messageArea, updateOnInput } from "./basics-kit.js";
+import { numberField, readNumber, runUpdates, svg } from "./layers-kit.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 380; // of the drawing, in SVG units
 const MAX_DRAWN = 6; // boxes drawn per stack or grid side; more are summarised by "…"
 const HUES = [0, 120, 220, 45, 280, 170];
@@ -20,13 +19,6 @@ const FIELDS = [
   ["c_in", "C_in", 3, 1], ["c_out", "C_out", 2, 1], ["k", "kernel k", 3, 1],
   ["n", "image n", 8, 1], ["padding", "padding", 1, 0], ["stride", "stride", 1, 1],
 ];
-
-function svg(tag, attrs = {}, text = undefined) {
-  const node = document.createElementNS(SVG, tag);
-  Object.entries(attrs).forEach(([name, value]) => node.setAttribute(name, value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const channelFill = (c) => `hsl(${HUES[c % HUES.length]}, 65%, 72%)`;
 const tuple = (shape) => (shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`);
@@ -122,7 +114,5 @@ CNNLab.widgets.register("channel-shapes", (element, options, runtime) => {
     Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, readNumber(input)])),
     { latest: "channel-shapes" },
   ), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

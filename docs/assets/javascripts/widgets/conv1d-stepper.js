@@ -14,7 +14,7 @@
  *   aria-current on the selected one).
  * Keyboard: the slider takes arrows/Home/End; every output cell is a button.
  */
-import { clearProblem, el, formatNumber, messageArea, showProblem } from "./basics-kit.js";
+import { clearProblem, el, formatNumber, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
 
 const STEPS = `
 from cnnlab import explain
@@ -169,7 +169,5 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
     index += 1;
     drawStep();
   });
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

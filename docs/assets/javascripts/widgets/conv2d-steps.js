@@ -12,7 +12,7 @@
  * products (data-i, data-j) of product (data-value, data-input, data-weight); sum
  * (data-value); message (Python's ValueError).
  */
-import { el, formatNumber, messageArea } from "./basics-kit.js";
+import { el, formatNumber, messageArea, updateOnInput } from "./basics-kit.js";
 import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
 
 const MAX_SIZE = 10;
@@ -133,7 +133,5 @@ CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
     x_text: xInput.value, w_text: wInput.value,
     p: readNumber(pInput), s: readNumber(sInput), flip: flipInput.checked,
   }, { latest: "conv2d-steps" }), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

@@ -7,7 +7,7 @@
  * unit: data-row, data-col, data-value, data-kept); kept, scale, mean-before, mean-after,
  * mean-masks, inference (data-value); message (Python's ValueError).
  */
-import { el, formatNumber, messageArea } from "./basics-kit.js";
+import { el, formatNumber, messageArea, updateOnInput } from "./basics-kit.js";
 import { matrixGrid, panel, runUpdates } from "./layers-kit.js";
 
 CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
@@ -73,11 +73,9 @@ CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
     { seed, shape: [options.rows ?? 8, options.cols ?? 8] },
     { latest: "dropout-mask" },
   ), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
   reroll.addEventListener("click", () => {
     seed += 1;
     update();
   });
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

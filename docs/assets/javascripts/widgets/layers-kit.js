@@ -10,11 +10,14 @@
  *                              each with data-row, data-col and data-value; buttons: true
  *                              makes every cell a focusable button (arrow keys move)
  *   panel(caption, content)    a captioned <figure> for a widget's side-by-side panels
+ *   svg(tag, attrs, text)      an SVG element with these attributes (and text)
  *   runUpdates(root, compute, render, message)  an update function: runs `compute` (a
  *                              runtime request) and `render`s its result; a ValueError
  *                              goes to `message`; root.dataset.state follows
  */
 import { clearProblem, el, formatNumber, showProblem } from "./basics-kit.js";
+
+const SVG = "http://www.w3.org/2000/svg";
 
 export function numberField(form, { name, label, value, min, max, step = 1 }) {
   const input = el("input", { testid: `input-${name}`, attrs: { type: "number", name, step } });
@@ -72,6 +75,13 @@ export function matrixGrid(array, { testid, cellTestid = "cell", buttons = false
 
 export function panel(caption, content) {
   return el("figure", { className: "cnnlab-layers__panel" }, el("figcaption", { text: caption }), content);
+}
+
+export function svg(tag, attrs = {}, text = undefined) {
+  const node = document.createElementNS(SVG, tag);
+  Object.entries(attrs).forEach(([name, value]) => node.setAttribute(name, value));
+  if (text !== undefined) node.textContent = text;
+  return node;
 }
 
 /**

@@ -9,22 +9,14 @@
  * reroll (button); digit (canvas); chart (SVG) with class-row per class (data-class,
  * data-low, data-mean, data-high, data-inference, data-votes); summary; message.
  */
-import { el, formatNumber, messageArea, paint } from "./basics-kit.js";
-import { numberField, readNumber, runUpdates } from "./layers-kit.js";
+import { el, formatNumber, messageArea, paint, updateOnInput } from "./basics-kit.js";
+import { numberField, readNumber, runUpdates, svg } from "./layers-kit.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const CODE = `from cnnlab import layer_demos
 layer_demos.mc_dropout_summary(first, second, mix, passes=passes, seed=seed)`;
 const LEFT = 22; // x of probability 0 in the chart
 const WIDTH = 290; // chart width of probability 0..1
 const ROW = 20;
-
-function svg(tag, attrs = {}, text = undefined) {
-  const node = document.createElementNS(SVG, tag);
-  Object.entries(attrs).forEach(([name, value]) => node.setAttribute(name, value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function digitSelect(name, label, value) {
   const select = el("select", { testid: `input-${name}`, attrs: { name } },
@@ -98,11 +90,9 @@ CNNLab.widgets.register("mc-dropout", (element, options, runtime) => {
     first: Number(first.value), second: Number(second.value), mix: Number(mix.value),
     passes: readNumber(passes), seed,
   }, { latest: "mc-dropout" }), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
   reroll.addEventListener("click", () => {
     seed += 1;
     update();
   });
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

@@ -10,7 +10,7 @@
  *   data-match), windows (where the windows start in the padded input), values (the first
  *   outputs), details (the box holding the last four).
  */
-import { el, formatNumber } from "./basics-kit.js";
+import { el, formatNumber, showProblem, updateOnInput } from "./basics-kit.js";
 
 const FIELDS = [
   ["n", "input size n"],
@@ -95,13 +95,10 @@ CNNLab.widgets.register("output-size", (element, options, runtime) => {
       const run = await runtime.eval(RUN, { n, m, p, s, shown: SHOWN }, { latest: "size-run" });
       showRun(run, o);
     } catch (error) {
-      if (error.name === "SupersededError" || error.name === "StoppedError") return;
-      result.textContent = error.name === "ValueError" ? error.message : `${error.name}: ${error.message}`;
+      if (!showProblem(result, error)) return;
       result.dataset.state = "error";
       element.classList.add("is-stale");
     }
   };
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update); // again after Stop or Retry, when Python is back
+  updateOnInput(form, update, runtime);
 });

@@ -8,7 +8,7 @@
  * conv-total, fc-total (text with the formula; data-value the count); ratio (data-value);
  * conv-bar, fc-bar (data-width in %); message (Python's ValueError).
  */
-import { el, messageArea } from "./basics-kit.js";
+import { el, messageArea, updateOnInput } from "./basics-kit.js";
 import { numberField, readNumber, runUpdates } from "./layers-kit.js";
 
 const FIELDS = [
@@ -64,7 +64,5 @@ CNNLab.widgets.register("param-compare", (element, options, runtime) => {
     {},
     { latest: "param-compare" },
   ), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

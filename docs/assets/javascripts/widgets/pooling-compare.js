@@ -11,7 +11,7 @@
  * data-value, data-coverage, data-in-window, data-winner) and pool-output of out-cell
  * (buttons, data-value, data-selected); message (Python's ValueError).
  */
-import { el, messageArea } from "./basics-kit.js";
+import { el, messageArea, updateOnInput } from "./basics-kit.js";
 import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
 
 const CODE = `import numpy as np
@@ -111,7 +111,5 @@ CNNLab.widgets.register("pooling-compare", (element, options, runtime) => {
     matrices: options.matrices, size: readNumber(sizeInput), stride: readNumber(strideInput),
     mode: modeInput.value,
   }, { latest: "pooling-compare" }), render, message);
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

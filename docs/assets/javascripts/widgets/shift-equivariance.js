@@ -10,7 +10,7 @@
  *   image / moved / conv1 / conv1-moved (canvases, data-min, data-max), gap (text, data-value),
  *   change-<layer> for relu1, pool1, relu2, pool2, fc2 (bars, data-value).
  */
-import { clearProblem, el, formatNumber, messageArea, paint, showProblem } from "./basics-kit.js";
+import { clearProblem, el, formatNumber, messageArea, paint, showProblem, updateOnInput } from "./basics-kit.js";
 
 const RESPONSE = `
 from cnnlab import digits, explain
@@ -94,7 +94,5 @@ CNNLab.widgets.register("shift-equivariance", (element, options, runtime) => {
       element.dataset.state = "error";
     }
   };
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });

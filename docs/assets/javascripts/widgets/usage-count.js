@@ -9,7 +9,7 @@
  *   usage-cell (data-index in the padded input, data-count, data-padding), window
  *   (data-index = output i, data-start), output-count (o as text).
  */
-import { clearProblem, el, messageArea, showProblem } from "./basics-kit.js";
+import { clearProblem, el, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
 
 const USAGE = `
 from cnnlab import explain, signal
@@ -96,9 +96,7 @@ CNNLab.widgets.register("usage-count", (element, options, runtime) => {
       element.classList.add("is-stale");
     }
   };
-  form.addEventListener("input", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
-  runtime.onReady(update);
+  updateOnInput(form, update, runtime);
 });
 
 function times(count) {
