@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import signal as sps
+from tests.chapter_examples import NOTES_POOLED, NOTES_X1, NOTES_X2
 
 from cnnlab import layers
 
@@ -109,27 +110,14 @@ def test_pool_stride_defaults_to_kernel(seed):
     np.testing.assert_array_equal(layers.avg_pool2d(x, 3), layers.avg_pool2d(x, 3, 3))
 
 
-# The chapter's two 6×6 inputs that max-pool (P 2×2) to the same 3×3 output.
-X1 = [[10, 255, 125, 0, 170, 100],
-      [70, 255, 105, 25, 25, 70],
-      [255, 0, 150, 0, 10, 10],
-      [0, 255, 10, 10, 150, 20],
-      [70, 15, 200, 100, 95, 0],
-      [35, 25, 100, 20, 0, 60]]
-X2 = [[100, 100, 100, 50, 100, 50],
-      [95, 255, 100, 125, 125, 170],
-      [80, 40, 10, 10, 125, 150],
-      [255, 30, 150, 20, 120, 125],
-      [30, 30, 150, 100, 70, 70],
-      [70, 30, 100, 200, 70, 95]]
-POOLED = [[255, 125, 170], [255, 150, 150], [70, 200, 95]]
 
 
-@pytest.mark.parametrize("matrix", [X1, X2], ids=["X1", "X2"])
+# The chapter's two 6×6 inputs max-pool (P 2×2) to the same 3×3 output.
+@pytest.mark.parametrize("matrix", [NOTES_X1, NOTES_X2], ids=["X1", "X2"])
 def test_chapter_pooling_example(matrix):
     x = np.array(matrix)[None, None]
-    assert layers.max_pool2d(x, 2).tolist() == [[POOLED]]
-    assert layers.pool2d_naive(x, 2).tolist() == [[POOLED]]
+    assert layers.max_pool2d(x, 2).tolist() == [[NOTES_POOLED]]
+    assert layers.pool2d_naive(x, 2).tolist() == [[NOTES_POOLED]]
 
 
 # ---------------------------------------------------------------- dense layers, relu

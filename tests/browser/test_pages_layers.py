@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cells_check import FLOAT32, numbers
+from tests.chapter_examples import BOOK_W, BOOK_X, NOTES_X1, NOTES_X2
 
 from cnnlab import layer_demos, layers, model, signal
 
@@ -21,13 +22,6 @@ WIDGET = '[data-testid="widget"]'
 CONV2D, POOLING, CHANNELS, PARAMETERS, REGULARISATION = (
     f"chapter/{slug}/" for slug in ("06-convolution-2d", "07-pooling", "08-channels",
                                     "09-parameters", "10-regularisation"))
-BOOK_X = [[1, 3, 2, 4], [5, 6, 1, 3], [1, 2, 0, 2], [3, 4, 3, 2]]
-BOOK_W = [[1, 0, 3], [1, 2, 1], [0, 1, 1]]
-NOTES_X1 = [[10, 255, 125, 0, 170, 100], [70, 255, 105, 25, 25, 70], [255, 0, 150, 0, 10, 10],
-            [0, 255, 10, 10, 150, 20], [70, 15, 200, 100, 95, 0], [35, 25, 100, 20, 0, 60]]
-NOTES_X2 = [[100, 100, 100, 50, 100, 50], [95, 255, 100, 125, 125, 170],
-            [80, 40, 10, 10, 125, 150], [255, 30, 150, 20, 120, 125],
-            [30, 30, 150, 100, 70, 70], [70, 30, 100, 200, 70, 95]]
 # Each layer page has four or more cells; their numbers match the build's to float32 rounding.
 LAYER_CELLS = {**FLOAT32, "min_cells": 4}
 
