@@ -34,6 +34,16 @@ def every_index(array: np.ndarray) -> list:
     return list(np.ndindex(*array.shape))
 
 
+def channels_last(x: np.ndarray) -> np.ndarray:
+    """NCHW -> NHWC, the trainer's layout."""
+    return x.transpose(0, 2, 3, 1)
+
+
+def channels_first(x: np.ndarray) -> np.ndarray:
+    """NHWC -> NCHW, cnnlab.layers' layout."""
+    return x.transpose(0, 3, 1, 2)
+
+
 def conv_case(seed: int) -> dict:
     """Small random float64 convolution with a square kernel and padding 0-2."""
     rng = np.random.RandomState(seed)
@@ -48,24 +58,32 @@ def conv_case(seed: int) -> dict:
     }
 
 
+def conv_forward(case: dict) -> tuple:
+    """backprop.conv2d_forward on an NCHW case, in the trainer's channels-last layout."""
+    return backprop.conv2d_forward(channels_last(case["x"]), case["weight"], case["bias"],
+                                   case["padding"])
+
+
 # ---------------------------------------------------------------- convolution
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("seed", range(6))
 def test_conv2d_forward_equals_layers_conv2d(seed, dtype):
     case = {k: v.astype(dtype) if isinstance(v, np.ndarray) else v
             for k, v in conv_case(seed).items()}
-    out, _ = backprop.conv2d_forward(**case)
+    out, _ = conv_forward(case)
     assert out.dtype == dtype
-    np.testing.assert_allclose(out, layers.conv2d(**case), rtol=1e-5 if dtype == np.float32
-                               else 1e-12, atol=1e-5 if dtype == np.float32 else 1e-12)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(channels_first(out), layers.conv2d(**case), rtol=tolerance,
+                               atol=tolerance)
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_conv2d_backward_equals_finite_differences(seed):
     case = conv_case(seed)
-    out, cache = backprop.conv2d_forward(**case)
-    upstream = np.random.RandomState(100 + seed).standard_normal(out.shape)
-    dx, dweight, dbias = backprop.conv2d_backward(upstream, cache)
+    out, cache = conv_forward(case)
+    upstream = np.random.RandomState(100 + seed).standard_normal(channels_first(out).shape)
+    dx, dweight, dbias = backprop.conv2d_backward(channels_last(upstream), cache)
+    dx = channels_first(dx)
 
     def loss() -> float:  # L = Σ out · upstream, so dL/dout = upstream
         return float(np.sum(layers.conv2d(**case) * upstream))
@@ -79,7 +97,7 @@ def test_conv2d_backward_equals_finite_differences(seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_conv2d_backward_without_dx(seed):
     case = conv_case(seed)
-    out, cache = backprop.conv2d_forward(**case)
+    out, cache = conv_forward(case)
     upstream = np.random.RandomState(seed).standard_normal(out.shape)
     dx, dweight, dbias = backprop.conv2d_backward(upstream, cache, need_dx=False)
     _, full_dweight, full_dbias = backprop.conv2d_backward(upstream, cache)
@@ -95,10 +113,10 @@ def test_conv2d_backward_without_dx(seed):
 ])
 def test_max_pool_backward_equals_finite_differences(seed, size, shape):
     x = np.random.RandomState(seed).standard_normal(shape)
-    out, cache = backprop.max_pool_forward(x, size)
-    np.testing.assert_array_equal(out, layers.max_pool2d(x, size))
-    upstream = np.random.RandomState(50 + seed).standard_normal(out.shape)
-    dx = backprop.max_pool_backward(upstream, cache)
+    out, cache = backprop.max_pool_forward(channels_last(x), size)
+    np.testing.assert_array_equal(channels_first(out), layers.max_pool2d(x, size))
+    upstream = np.random.RandomState(50 + seed).standard_normal(channels_first(out).shape)
+    dx = channels_first(backprop.max_pool_backward(channels_last(upstream), cache))
     assert dx.shape == x.shape
 
     def loss() -> float:
@@ -109,15 +127,15 @@ def test_max_pool_backward_equals_finite_differences(seed, size, shape):
 
 
 def test_max_pool_backward_sends_ties_to_first_maximum():
-    x = np.ones((1, 1, 2, 4))  # every window is a tie, like a blank region of a digit
+    x = np.ones((1, 2, 4, 1))  # every window is a tie, like a blank region of a digit
     _, cache = backprop.max_pool_forward(x, 2)
-    dx = backprop.max_pool_backward(np.array([[[[3.0, 5.0]]]]), cache)
-    assert dx.tolist() == [[[[3.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]]
+    dx = backprop.max_pool_backward(np.array([[[[3.0], [5.0]]]]), cache)
+    assert dx[0, :, :, 0].tolist() == [[3.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
 
 
 def test_max_pool_forward_needs_divisible_size():
     with pytest.raises(ValueError, match=r"H and W divisible by 2, got \(5, 4\)"):
-        backprop.max_pool_forward(np.ones((1, 1, 5, 4)), 2)
+        backprop.max_pool_forward(np.ones((1, 5, 4, 1)), 2)
 
 
 # ---------------------------------------------------------------- softmax cross-entropy

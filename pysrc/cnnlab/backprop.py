@@ -2,10 +2,16 @@
 
 Every ``*_forward`` returns the output and a cache; the matching ``*_backward``
 takes the gradient of the loss with respect to that output and returns the
-gradients with respect to the inputs and parameters. Convolution uses im2col:
-the windows become rows of a matrix (a strided view, copied once by reshape), so
-forward and backward are matrix products; col2im adds the rows back with one
-slice per kernel offset (25 for a 5×5 kernel), never a loop over pixels.
+gradients with respect to the inputs and parameters.
+
+Inside the trainer, activations are **channels last**, (N, H, W, C): the rows of
+im2col's matrix and of a convolution's output are then already in memory order, so
+no layer transposes a whole activation (only the flatten before ``fc1`` does, to
+keep PyTorch's (C, H, W) order for the weights). Parameters keep PyTorch's layouts.
+Convolution uses im2col: the windows become rows of a matrix (a strided view, copied
+once by reshape), so forward and backward are matrix products. The gradient of the
+input is added back with one product and one contiguous slab per kernel offset (25
+for a 5×5 kernel), never a loop over pixels.
 
 All functions keep the dtype they are given: float32 for training, float64 for
 gradient checks.
@@ -24,76 +30,112 @@ Cache = Any
 
 def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
                    padding: int) -> tuple[np.ndarray, Cache]:
-    """Stride-1 convolution (cross-correlation) with zero padding, keeping the im2col matrix.
+    """Stride-1 convolution (cross-correlation) with zero padding, channels last.
 
-    The matrix is :func:`cnnlab.layers.im2col`'s, channels last: (N·Ho·Wo, kH·kW·C).
+    ``out[n, i, j, o] = b[o] + Σ_{u,v,c} x_pad[n, i + u, j + v, c] · w[o, c, u, v]``,
+    computed as ``cols · Wᵀ`` with :func:`cnnlab.layers.im2col`'s matrix
+    ``cols`` (N·H_out·W_out, k·k·C_in), kept for the weight gradient.
 
     Parameters
     ----------
-    x : (N, C_in, H, W); weight : (C_out, C_in, k, k); bias : (C_out,)
+    x : (N, H, W, C_in); weight : (C_out, C_in, k, k); bias : (C_out,)
 
     Returns
     -------
-    out : (N, C_out, H_out, W_out) and the cache for :func:`conv2d_backward`
+    out : (N, H_out, W_out, C_out) and the cache for :func:`conv2d_backward`
+
+    >>> out, _ = conv2d_forward(np.ones((1, 3, 3, 1)), np.ones((1, 1, 3, 3)), np.zeros(1), 1)
+    >>> out[0, :, :, 0].tolist()
+    [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
-    n, _, h, w = x.shape
+    n, h, w, _ = x.shape
     c_out, _, kh, kw = weight.shape
     h_out, w_out = h + 2 * padding - kh + 1, w + 2 * padding - kw + 1
-    cols = layers.im2col(x, (kh, kw), (1, 1), (padding, padding))
-    weight_rows = weight.transpose(0, 2, 3, 1).reshape(c_out, -1)  # (C_out, kH·kW·C)
-    out = (cols @ weight_rows.T + bias).reshape(n, h_out, w_out, c_out)
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), (x.shape, cols, weight_rows, padding)
+    cols = layers.im2col(x, (kh, kw), (1, 1), (padding, padding), channels_last=True)
+    out = cols @ weight.transpose(0, 2, 3, 1).reshape(c_out, -1).T  # rows in (u, v, c) order
+    out += bias
+    return out.reshape(n, h_out, w_out, c_out), (x.shape, cols, weight, padding)
 
 
 def conv2d_backward(dout: np.ndarray, cache: Cache,
                     need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Gradients of :func:`conv2d_forward`: ``(dx, dweight, dbias)``.
+    """Gradients of :func:`conv2d_forward`: ``(dx, dweight, dbias)``, dx channels last.
 
-    ``dW = doutᵀ · cols``, ``db = Σ dout``, ``dcols = dout · W``, then col2im.
+    ``dW = doutᵀ · cols`` and ``db = Σ dout``. For ``dx`` each kernel offset (u, v)
+    sends ``dout · w[:, :, u, v]`` back to the inputs it read, shifted by (u, v):
+    ``dx_pad[n, i + u, j + v] += dout[n, i, j] · w[:, :, u, v]``. On the padded
+    image flattened row by row (width W_pad), a shift by (u, v) is a shift by
+    ``u·W_pad + v``, so each offset adds one contiguous slab — provided ``dout`` is
+    widened to W_pad columns with zeros, so that nothing lands where a row wraps.
     The first layer does not need ``dx`` (its input is the image): ``need_dx=False``.
     """
-    x_shape, cols, weight_rows, padding = cache
-    n, c_in, h, w = x_shape
-    c_out = weight_rows.shape[0]
-    k = round((weight_rows.shape[1] // c_in) ** 0.5)  # square kernels
-    h_out, w_out = dout.shape[2:]
-    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, c_out)
+    x_shape, cols, weight, padding = cache
+    n, h, w, c_in = x_shape
+    c_out, _, k, _ = weight.shape
+    _, h_out, w_out, _ = dout.shape
+    dout_rows = dout.reshape(-1, c_out)
     dweight = (dout_rows.T @ cols).reshape(c_out, k, k, c_in).transpose(0, 3, 1, 2)
     dbias = dout_rows.sum(axis=0)
     if not need_dx:
         return None, np.ascontiguousarray(dweight), dbias
-    dcols = (dout_rows @ weight_rows).reshape(n, h_out, w_out, k, k, c_in)
-    dx = np.zeros((n, h + 2 * padding, w + 2 * padding, c_in), dtype=dout.dtype)
-    for u in range(k):  # col2im: each kernel offset adds one shifted slab
+    h_pad, w_pad = h + 2 * padding, w + 2 * padding
+    wide = np.zeros((n, h_out, w_pad, c_out), dtype=dout.dtype)
+    wide[:, :, :w_out] = dout
+    wide_rows = wide.reshape(-1, c_out)
+    span = h_out * w_pad  # flattened positions of one image's (widened) output
+    dx_flat = np.zeros((n, h_pad * w_pad + k - 1, c_in), dtype=dout.dtype)
+    for u in range(k):
         for v in range(k):
-            dx[:, u:u + h_out, v:v + w_out] += dcols[:, :, :, u, v]
-    dx = dx[:, padding:padding + h, padding:padding + w].transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(dx), np.ascontiguousarray(dweight), dbias
+            shift = u * w_pad + v
+            slab = wide_rows @ weight[:, :, u, v]  # (N·span, C_in)
+            dx_flat[:, shift:shift + span] += slab.reshape(n, span, c_in)
+    dx = dx_flat[:, :h_pad * w_pad].reshape(n, h_pad, w_pad, c_in)
+    return (np.ascontiguousarray(dx[:, padding:padding + h, padding:padding + w]),
+            np.ascontiguousarray(dweight), dbias)
 
 
 def max_pool_forward(x: np.ndarray, size: int) -> tuple[np.ndarray, Cache]:
-    """Non-overlapping ``size × size`` max pooling (stride = size), keeping the argmax.
+    """Non-overlapping ``size × size`` max pooling (stride = size), channels last.
 
-    Like PyTorch, the gradient goes to the first maximum of each window only.
+    Parameters
+    ----------
+    x : (N, H, W, C), H and W divisible by ``size``
+
+    Returns
+    -------
+    out : (N, H / size, W / size, C) and the cache for :func:`max_pool_backward`
+
+    >>> out, _ = max_pool_forward(np.arange(16.0).reshape(1, 4, 4, 1), 2)
+    >>> out[0, :, :, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
     """
-    n, c, h, w = x.shape
+    n, h, w, c = x.shape
     if h % size or w % size:
         raise ValueError(f"max_pool_forward needs H and W divisible by {size}, got {(h, w)}")
-    blocks = x.reshape(n, c, h // size, size, w // size, size).transpose(0, 1, 2, 4, 3, 5)
-    blocks = blocks.reshape(n, c, h // size, w // size, size * size)
-    argmax = blocks.argmax(axis=-1)
-    out = np.take_along_axis(blocks, argmax[..., None], axis=-1)[..., 0]
-    return out, (x.shape, argmax, size)
+    blocks = x.reshape(n, h // size, size, w // size, size, c)  # a view
+    out = blocks[:, :, 0, :, 0].copy()
+    for u in range(size):  # one maximum per window offset: faster than .max(axis=(2, 4))
+        for v in range(size):
+            np.maximum(out, blocks[:, :, u, :, v], out=out)
+    return out, (blocks, out)
 
 
 def max_pool_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
-    """Route each output gradient back to the input that was the window's maximum."""
-    x_shape, argmax, size = cache
-    n, c, h, w = x_shape
-    dblocks = np.zeros((*argmax.shape, size * size), dtype=dout.dtype)
-    np.put_along_axis(dblocks, argmax[..., None], dout[..., None], axis=-1)
-    dblocks = dblocks.reshape(n, c, h // size, w // size, size, size).transpose(0, 1, 2, 4, 3, 5)
-    return dblocks.reshape(x_shape)
+    """Route each output gradient back to its window's maximum, channels last.
+
+    Like PyTorch, only the first maximum of a window (in row-major order) gets it:
+    the offsets are visited in that order and a window stops taking once served.
+    """
+    blocks, out = cache
+    n, h_blocks, size, w_blocks, _, c = blocks.shape
+    dx = np.empty(blocks.shape, dtype=dout.dtype)
+    unserved = np.ones(out.shape, dtype=bool)
+    for u in range(size):
+        for v in range(size):
+            first = (blocks[:, :, u, :, v] == out) & unserved
+            np.multiply(dout, first, out=dx[:, :, u, :, v])
+            unserved &= ~first
+    return dx.reshape(n, h_blocks * size, w_blocks * size, c)
 
 
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
@@ -124,13 +166,18 @@ def loss_and_gradients(
     loss : mean cross-entropy; logits : (N, 10); grads : dict named like ``params``
     """
     p = params
-    z1, conv1 = conv2d_forward(x, p["conv1.weight"], p["conv1.bias"], padding=2)
-    a1 = np.maximum(z1, 0)
-    h1, pool1 = max_pool_forward(a1, 2)
+    # Channels last (see the module's docstring). ReLU comes after pooling here: max and
+    # ReLU commute, relu(max(z)) = max(relu(z)), and pooled maps have 4× fewer values.
+    # The gradients are the same too: a window's first maximum is the same before and
+    # after ReLU whenever the maximum is positive, and nothing flows back otherwise.
+    image = x.transpose(0, 2, 3, 1)
+    z1, conv1 = conv2d_forward(image, p["conv1.weight"], p["conv1.bias"], padding=2)
+    m1, pool1 = max_pool_forward(z1, 2)
+    h1 = np.maximum(m1, 0)
     z2, conv2 = conv2d_forward(h1, p["conv2.weight"], p["conv2.bias"], padding=2)
-    a2 = np.maximum(z2, 0)
-    h2, pool2 = max_pool_forward(a2, 2)
-    flat = h2.reshape(len(x), -1)
+    m2, pool2 = max_pool_forward(z2, 2)
+    h2 = np.maximum(m2, 0)
+    flat = h2.transpose(0, 3, 1, 2).reshape(len(x), -1)  # PyTorch's flatten: (C, H, W) order
     z3 = flat @ p["fc1.weight"].T + p["fc1.bias"]
     a3 = np.maximum(z3, 0)
     if training:  # inverted dropout, as layers.dropout, keeping the mask for backward
@@ -149,9 +196,10 @@ def loss_and_gradients(
     dz3 = da3 * (z3 > 0)
     grads["fc1.weight"] = dz3.T @ flat
     grads["fc1.bias"] = dz3.sum(axis=0)
-    dh2 = (dz3 @ p["fc1.weight"]).reshape(h2.shape)
-    dz2 = max_pool_backward(dh2, pool2) * (z2 > 0)
+    n, h, w, c = h2.shape
+    dh2 = (dz3 @ p["fc1.weight"]).reshape(n, c, h, w).transpose(0, 2, 3, 1)
+    dz2 = max_pool_backward(dh2 * (m2 > 0), pool2)
     dh1, grads["conv2.weight"], grads["conv2.bias"] = conv2d_backward(dz2, conv2)
-    dz1 = max_pool_backward(dh1, pool1) * (z1 > 0)
+    dz1 = max_pool_backward(dh1 * (m1 > 0), pool1)
     _, grads["conv1.weight"], grads["conv1.bias"] = conv2d_backward(dz1, conv1, need_dx=False)
     return loss, logits, {name: grads[name] for name in model.PARAM_SHAPES}

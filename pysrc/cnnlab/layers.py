@@ -141,6 +141,7 @@ def conv2d(
 
 def im2col(
     x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int],
+    channels_last: bool = False,
 ) -> np.ndarray:
     """Every kernel-sized window of ``x`` as one row of a matrix, channels last.
 
@@ -152,7 +153,7 @@ def im2col(
 
     Parameters
     ----------
-    x : (N, C, H, W) array
+    x : (N, C, H, W) array, or (N, H, W, C) with ``channels_last=True`` (the trainer's layout)
     kernel, stride, padding : pairs of ints
 
     Returns
@@ -163,6 +164,8 @@ def im2col(
     >>> im2col(x, (1, 2), (1, 1), (0, 0)).tolist()
     [[0.0, 4.0, 1.0, 5.0], [2.0, 6.0, 3.0, 7.0]]
     """
+    if channels_last:
+        x = x.transpose(0, 3, 1, 2)  # an NCHW view, turned back below without a copy
     n, c, h, w = x.shape
     h_out, w_out = window_geometry(h, w, kernel, stride, padding)
     (ph, pw), (kh, kw) = padding, kernel
