@@ -1,6 +1,7 @@
 """Training speed: images per second of one full training step at batch 64, float32.
 
     python -m benchmarks.train_speed [--repeats 5] [--steps 10] [--out FILE]
+                                     [--manifest pretrained/manifest.json]
 
 A step is what the trainer does per batch: forward, backward and an Adam update,
 with dropout on. For cnnlab that is :func:`cnnlab.backprop.loss_and_gradients`
@@ -15,7 +16,9 @@ the same load on the machine. The report gives the median, minimum and maximum
 over the repeats and the ratio of the medians (cnnlab / PyTorch), plus the latency
 of :func:`cnnlab.model.forward` on a single image (what classifying one drawing
 costs natively), and the machine's load average before and after, since anything
-else running on the machine lowers every figure.
+else running on the machine lowers every figure. ``--manifest`` records the result
+(images/s of both, their ratio against the 0.5 target, machine, load) under
+``training_speed`` in the pretrained model's manifest.
 """
 
 from __future__ import annotations
@@ -169,6 +172,28 @@ def run(repeats: int, steps: int, warmup: int, batch_size: int, latency_runs: in
     return report
 
 
+TARGET_RATIO = 0.5  # the trainer's target: at least half of PyTorch CPU's throughput
+
+
+def record_in_manifest(report: dict, manifest_path: Path, command: str) -> None:
+    """Write the figures of ``report`` under ``training_speed`` in the manifest."""
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    rates = report["images_per_second"]
+    manifest["training_speed"] = {
+        "command": command,
+        "measured": time.strftime("%Y-%m-%d"),
+        "images_per_second": {name: rate["median"] for name, rate in rates.items()},
+        "ratio_cnnlab_to_torch": report["ratio_cnnlab_to_torch"],
+        "target_ratio": TARGET_RATIO,
+        "batch_size": report["batch_size"],
+        "repeats": report["repeats"],
+        "machine": report["environment"]["machine"],
+        "load_average_before": report["load_average"]["before"],
+        "numpy": report["environment"]["numpy"], "torch": report["environment"]["torch"],
+    }
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.train_speed",
                                      description=__doc__,
@@ -180,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency-runs", type=int, default=50,
                         help="timed single-image forward passes")
     parser.add_argument("--out", type=Path, help="also write the JSON report here")
+    parser.add_argument("--manifest", type=Path,
+                        help="record the result in this manifest.json (training_speed)")
     args = parser.parse_args(argv)
     if min(args.repeats, args.steps, args.batch_size, args.latency_runs) < 1 or args.warmup < 0:
         parser.error("--repeats, --steps, --batch-size and --latency-runs must be positive")
@@ -189,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n")
+    if args.manifest:
+        command = " ".join(["python -m benchmarks.train_speed", *(argv or sys.argv[1:])])
+        record_in_manifest(report, args.manifest, command)
     return 0
 
 

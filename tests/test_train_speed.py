@@ -28,6 +28,18 @@ def test_train_speed_smoke(tmp_path, capsys):
         assert report["ratio_cnnlab_to_torch"] > 0 and rates["torch"]["median"] > 0
 
 
+def test_records_the_result_in_a_manifest(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"model": "kept as it was"}))
+    assert train_speed.main([*QUICK, "--batch-size", "4", "--manifest", str(manifest)]) == 0
+    recorded = json.loads(manifest.read_text())
+    assert recorded["model"] == "kept as it was"
+    speed = recorded["training_speed"]
+    assert speed["command"].startswith("python -m benchmarks.train_speed --repeats 1")
+    assert speed["batch_size"] == 4 and speed["target_ratio"] == 0.5
+    assert speed["images_per_second"]["cnnlab"] > 0
+
+
 def test_without_torch(monkeypatch, capsys):
     monkeypatch.setattr(train_speed, "import_torch", lambda: None)
     assert train_speed.main([*QUICK, "--batch-size", "4"]) == 0
