@@ -2,32 +2,16 @@
  * The code cells' editor: CodeMirror 6 from npm, bundled by esbuild into
  * assets/vendor/codemirror.js when the site is built (hooks/site_runtime.py).
  * Colours come from mkdocs-material's CSS variables, so the editor follows the
- * light/dark palette.
+ * light/dark palette; tokens get the classes of highlight.mjs, as in the code the page shows
+ * before the editor is created (cell-view.mjs). The layout here and .cnnlab-code in
+ * docs/assets/stylesheets/cnnlab.css must stay the same.
  */
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
-import {
-  bracketMatching,
-  HighlightStyle,
-  indentOnInput,
-  syntaxHighlighting,
-} from "@codemirror/language";
+import { bracketMatching, indentOnInput, syntaxHighlighting } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, keymap, lineNumbers } from "@codemirror/view";
-import { tags } from "@lezer/highlight";
-
-const color = (name) => `var(--md-code-hl-${name}-color)`;
-
-const highlight = HighlightStyle.define([
-  { tag: [tags.keyword, tags.controlKeyword, tags.operatorKeyword, tags.definitionKeyword], color: color("keyword") },
-  { tag: [tags.string, tags.special(tags.string)], color: color("string") },
-  { tag: [tags.number, tags.bool, tags.null], color: color("number") },
-  { tag: tags.comment, color: color("comment"), fontStyle: "italic" },
-  { tag: [tags.function(tags.variableName), tags.function(tags.propertyName)], color: color("function") },
-  { tag: [tags.definition(tags.variableName), tags.className], color: color("name") },
-  { tag: [tags.operator, tags.punctuation, tags.bracket], color: color("punctuation") },
-  { tag: [tags.self, tags.constant(tags.variableName)], color: color("constant") },
-]);
+import { highlighter } from "./highlight.mjs";
 
 const theme = EditorView.theme({
   "&": {
@@ -51,7 +35,8 @@ const theme = EditorView.theme({
 
 /**
  * Mount an editor in `parent`.
- * @returns {{getCode(): string, setCode(code: string): void, focus(): void}}
+ * @returns {{getCode(): string, setCode(code: string): void, focus(at?: {x: number, y: number}): void}}
+ *   focus(at): focus the editor, with the cursor at the point `at` (client coordinates) if given
  */
 export function createEditor({ parent, doc, label, onRun, onChange }) {
   const view = new EditorView({
@@ -66,7 +51,7 @@ export function createEditor({ parent, doc, label, onRun, onChange }) {
         bracketMatching(),
         highlightActiveLine(),
         python(),
-        syntaxHighlighting(highlight),
+        syntaxHighlighting(highlighter),
         theme,
         keymap.of([
           { key: "Mod-Enter", run: () => (onRun(), true) },
@@ -84,6 +69,14 @@ export function createEditor({ parent, doc, label, onRun, onChange }) {
   return {
     getCode: () => view.state.doc.toString(),
     setCode: (code) => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: code } }),
-    focus: () => view.focus(),
+    focus: (at) => {
+      view.focus();
+      if (!at) return;
+      // After the editor's first measurement (line heights), outside its update cycle.
+      view.requestMeasure({
+        read: () => view.posAtCoords(at),
+        write: (pos) => pos != null && queueMicrotask(() => view.dispatch({ selection: { anchor: pos } })),
+      });
+    },
   };
 }

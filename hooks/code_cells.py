@@ -9,7 +9,9 @@ np.arange(3) * 2
 
 becomes an editable cell whose output is computed here, at build time, by native CPython
 with the same ``cnnlab`` and the same runner (``labrunner.cells``) the browser uses. Cells of
-a page share one namespace, in page order. Options after ``pyodide``:
+a page share one namespace, in page order. Its code is rendered here too, as the page's editor
+will show it (``frontend/cell-view.mjs``, run by Node): the page creates the editor itself only
+when the visitor clicks or tabs into the code. Options after ``pyodide``:
 
 - ``fresh``   the cell runs in a namespace of its own;
 - ``raises``  the cell is meant to raise (its traceback is the output); the build warns if not;
@@ -39,6 +41,7 @@ import logging
 import os
 import re
 import signal
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +49,7 @@ from typing import Any, Iterator
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx.superfences import SuperFencesException
@@ -61,6 +65,7 @@ NOBUILD_NOTE = "This cell is not run when the site is built: press Run to see wh
 WIDGET_FALLBACK = "This interactive widget runs Python in your browser; it needs JavaScript."
 WIDGET_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CELL_KEY = re.compile(r'data-cell-key="(\d+)"')
+CELL_VIEW = Path(__file__).resolve().parents[1] / "frontend/cell-view.mjs"
 
 
 @dataclass(frozen=True)
@@ -100,12 +105,9 @@ def format_cell(source: str, language: str, class_name: str, options: dict, md: 
     """The cell's HTML; its output is filled in by :func:`on_page_content`."""
     key = len(state.cells)
     state.cells.append(Cell(source, frozenset(options)))
-    code = md.preprocessors["fenced_code_block"].highlight(
-        src=source, language="python", options={}, md=md, classes=[], id_value="", attrs={}
-    )
     return (
         f'<div class="cnnlab-cell" data-testid="code-cell" data-cell-key="{key}">'
-        f'<div class="cnnlab-cell__editor" data-testid="code-editor">{code}</div>'
+        f'<div class="cnnlab-cell__editor" data-testid="code-editor"><!--cnnlab-code-{key}--></div>'
         f'<pre class="cnnlab-cell__output" data-testid="output" data-state="idle" '
         f'aria-live="polite" data-source="build"><!--cnnlab-output-{key}--></pre></div>'
     )
@@ -206,6 +208,44 @@ def run_page_cells(cells: list, page: str) -> list:
     return outputs
 
 
+# --- the code as the editor shows it ------------------------------------------------------------
+
+class CodeViews:
+    """``frontend/cell-view.mjs`` under Node, started once per build and asked once per page."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def render(self, codes: list) -> list:
+        """The HTML of each code in ``codes``: lines of spans coloured like the editor's."""
+        if self.process is None or self.process.poll() is not None:
+            try:
+                self.process = subprocess.Popen(
+                    ["node", str(CELL_VIEW)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, text=True, encoding="utf-8")
+            except OSError as error:
+                raise PluginError(f"code cells need Node.js to show their code: {error}") from error
+        try:
+            self.process.stdin.write(json.dumps(codes) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except BrokenPipeError:  # Node ended at start
+            answer = ""
+        if not answer:
+            problem = self.process.stderr.read()
+            self.close()
+            raise PluginError(f"{CELL_VIEW.name} failed (run `npm ci`?): {problem}")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.communicate()  # closes stdin: Node ends
+            self.process = None
+
+
+code_views = CodeViews()
+
+
 # --- MkDocs events ----------------------------------------------------------------------------
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -237,10 +277,16 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
         return html_text
     cells = [state.cells[key] for key in keys]  # page order, also for cells inside tabs
     outputs = run_page_cells(cells, page.file.src_uri)
-    for index, (key, cell, segments) in enumerate(zip(keys, cells, outputs)):
+    views = code_views.render([cell.code for cell in cells])
+    for index, (key, cell, segments, view) in enumerate(zip(keys, cells, outputs, views)):
         digest = hashlib.sha256(cell.code.encode()).hexdigest()[:16]
         flags = "".join(f' data-{option}=""' for option in sorted(cell.options))
         html_text = html_text.replace(
             f'data-cell-key="{key}"', f'data-cell-index="{index}" data-hash="{digest}"{flags}', 1
-        ).replace(f"<!--cnnlab-output-{key}-->", render_segments(segments), 1)
+        ).replace(f"<!--cnnlab-output-{key}-->", render_segments(segments), 1
+        ).replace(f"<!--cnnlab-code-{key}-->", view, 1)
     return html_text
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    code_views.close()

@@ -10,7 +10,8 @@ The site is built once per session (``mkdocs build --strict``) and served from
 - ``wait_ready(page)``: waits for ``[data-testid=runtime-status]`` to be ``ready`` (fails at
   once, with the message, if it turns ``error``)
 - ``run_cell(page, index) -> str``: clicks the cell's Run and returns its output text
-- ``cell_output(page, index) -> str``, ``set_code(page, index, code)``
+- ``cell_output(page, index) -> str``, ``set_code(page, index, code)``,
+  ``open_editor(page, index) -> Locator``: clicks the cell's code; its editor, focused
 - ``cells_match_the_build(page, rel=1e-6, abs=0.0, min_cells=1) -> list[str]``: runs every
   cell of the page in order; each prints the numbers the build printed (``cells_check.py``)
 - ``server`` -> ``(folder, origin)``: what the server serves; ``build_site(folder, url, **env)``
@@ -232,10 +233,18 @@ def _cell_output(page: Any, index: int) -> str:
     return _reveal(page, index).locator('[data-testid="output"]').inner_text()
 
 
+def _open_editor(page: Any, index: int) -> Any:
+    """Click the cell's code, as a visitor would: its editor replaces it and has the focus."""
+    cell = _reveal(page, index)
+    cell.locator('[data-testid="code-editor"]').click()
+    editor = cell.locator(".cm-content")
+    page.wait_for_function("e => document.activeElement === e", arg=editor.element_handle())
+    return editor
+
+
 def _set_code(page: Any, index: int, code: str) -> None:
     """Replace the cell's code by typing, as a visitor would (select all, then type)."""
-    editor = _reveal(page, index).locator(".cm-content")
-    editor.click()
+    _open_editor(page, index)
     page.keyboard.press("ControlOrMeta+a")
     page.keyboard.press("Delete")
     # CodeMirror auto-indents new lines: insert the text itself instead of typing it key by key.
@@ -255,6 +264,11 @@ def run_cell() -> Callable[..., str]:
 @pytest.fixture
 def cell_output() -> Callable[..., str]:
     return _cell_output
+
+
+@pytest.fixture
+def open_editor() -> Callable[..., Any]:
+    return _open_editor
 
 
 @pytest.fixture

@@ -98,13 +98,12 @@ def test_printing_megabytes_is_truncated_with_a_note(open_page, wait_ready, run_
     assert page.locator('[data-testid="output"]').nth(HUGE).get_attribute("data-state") == "done"
 
 
-def test_ctrl_enter_runs_the_cell(open_page, wait_ready):
+def test_ctrl_enter_runs_the_cell(open_page, wait_ready, open_editor):
     page = open_page(PAGE)
     wait_ready(page)
-    cell = page.locator('[data-testid="code-cell"]').nth(SETUP)
-    cell.locator(".cm-content").click()
+    open_editor(page, SETUP)
     page.keyboard.press("Control+Enter")
-    output = cell.locator('[data-testid="output"]')
+    output = page.locator('[data-testid="output"]').nth(SETUP)
     page.wait_for_function("o => o.dataset.state === 'done'", arg=output.element_handle())
     assert output.inner_text().strip() == "x has 8 elements; w has 5"
     # Escape, then Tab, leaves the editor for the cell's buttons (keyboard only).
@@ -113,11 +112,58 @@ def test_ctrl_enter_runs_the_cell(open_page, wait_ready):
     assert page.evaluate("document.activeElement.dataset.testid") == "run"
 
 
+def editor_requested(page) -> bool:
+    return page.evaluate(
+        "performance.getEntriesByType('resource').some(e => e.name.includes('codemirror'))")
+
+
+def test_the_code_is_shown_as_built_and_the_editor_loads_on_the_first_click(open_page, wait_ready):
+    page = open_page(PAGE)
+    wait_ready(page)
+    cell = page.locator('[data-testid="code-cell"]').nth(SETUP)
+    view = cell.locator('[data-testid="code-view"]')
+    # The build's rendering: the author's code, coloured, with line numbers that are not text.
+    lines = view.locator(".cnnlab-code__line").all_text_contents()
+    assert lines[:3] == ["import numpy as np", "", "x = np.array([1, 3, 2, 4, 5, 6, 1, 3])"]
+    assert view.locator(".cnnlab-hl-keyword").first.inner_text() == "import"
+    assert page.locator(".cm-content").count() == 0
+    assert not editor_requested(page)
+    host = cell.locator('[data-testid="code-editor"]')
+    before = host.bounding_box()
+    # A click on "as" in "import numpy as np" puts the editor's cursor there.
+    word = view.locator(".cnnlab-hl-keyword").nth(1)
+    assert word.inner_text() == "as"
+    box = word.bounding_box()
+    page.mouse.click(box["x"] + 1, box["y"] + box["height"] / 2)
+    editor = cell.locator(".cm-content")
+    page.wait_for_function("e => document.activeElement === e", arg=editor.element_handle())
+    assert editor_requested(page)
+    assert view.count() == 0
+    page.keyboard.type("Z")
+    assert editor.inner_text().startswith("import numpy Zas np")
+    after = host.bounding_box()
+    assert abs(after["height"] - before["height"]) < 0.5  # the editor takes the code's place
+
+
+def test_tabbing_into_the_code_opens_the_editor(open_page):
+    page = open_page(PAGE)
+    view = page.locator('[data-testid="code-view"]').nth(CONV1D)
+    assert view.get_attribute("role") == "textbox"
+    assert view.get_attribute("aria-label").startswith(f"Python code, cell {CONV1D + 1}.")
+    # Tab from the Run button of the cell above lands on the code (its Reset and Stop are off).
+    page.locator('[data-testid="run"]').nth(SETUP).focus()
+    page.keyboard.press("Tab")
+    editor = page.locator('[data-testid="code-cell"]').nth(CONV1D).locator(".cm-content")
+    page.wait_for_function("e => document.activeElement === e", arg=editor.element_handle())
+    assert editor.locator(".cm-line").all_text_contents() == [
+        "from cnnlab import signal", "", "print(signal.conv1d(x, w, p=2))"]
+
+
 def test_edits_persist_across_reload_and_reset_restores(open_page, wait_ready, run_cell, set_code):
     page = open_page(PAGE)
-    page.wait_for_selector(".cm-content")
     set_code(page, SETUP, 'print("edited", 6 * 7)')
     page.reload()
+    # A cell with kept edits gets its editor as the page opens, to show them.
     page.wait_for_selector(".cm-content")
     cell = page.locator('[data-testid="code-cell"]').nth(SETUP)
     assert cell.locator(".cm-content").inner_text() == 'print("edited", 6 * 7)'
@@ -129,8 +175,9 @@ def test_edits_persist_across_reload_and_reset_restores(open_page, wait_ready, r
     assert cell.locator(".cm-content").inner_text().startswith("import numpy as np")
     assert not reset.is_enabled()
     page.reload()
-    page.wait_for_selector(".cm-content")
-    assert cell.locator(".cm-content").inner_text().startswith("import numpy as np")
+    page.wait_for_selector('[data-testid="run"]')
+    assert cell.locator(".cnnlab-code__line").first.inner_text() == "import numpy as np"
+    assert page.locator(".cm-content").count() == 0
     stored = page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('cnnlab:cell:'))")
     assert stored == []
 

@@ -1,10 +1,14 @@
 /*
  * Code cells: the ```pyodide blocks of a page (HTML from hooks/code_cells.py).
  *
- * Each cell gets an editor (CodeMirror, loaded on demand), Run (also Ctrl/Cmd+Enter), Reset
- * and Stop. Cells share the page's Python namespace in page order, like the build: running a
- * cell first runs the shared cells above it that have not run in this Python yet. Edits are
- * kept in localStorage, keyed by page, cell and a hash of the author's code.
+ * Each cell gets an editor (CodeMirror), Run (also Ctrl/Cmd+Enter), Reset and Stop. The page
+ * shows the code as the build rendered it, looking like the editor (frontend/cell-view.mjs);
+ * the editor is loaded and takes its place when the visitor clicks or tabs into the code, so
+ * opening a page costs no editor (its script and its first layout are long tasks). Cells share
+ * the page's Python namespace in page order, like the build: running a cell first runs the
+ * shared cells above it that have not run in this Python yet. Edits are kept in localStorage,
+ * keyed by page, cell and a hash of the author's code; a cell with kept edits gets its editor
+ * as the page opens, to show them.
  */
 
 const STOPPED_NOTE =
@@ -41,19 +45,23 @@ function button(label, testid, title) {
 }
 
 class Cell {
-  constructor(element, page) {
+  constructor(element, page, loadEditor) {
     this.element = element;
     this.page = page;
+    this.loadEditor = loadEditor;
     this.index = Number(element.dataset.cellIndex);
     this.label = `<cell ${this.index + 1}>`;
     this.shared = !("fresh" in element.dataset);
     this.buildless = "nobuild" in element.dataset;
-    this.original = element.querySelector("code").textContent.replace(/\n$/, "");
+    this.view = element.querySelector('[data-testid="code-view"]');
+    const lines = this.view.querySelectorAll(".cnnlab-code__line");
+    this.original = [...lines].map((line) => line.textContent).join("\n");
     this.ranIn = 0; // the runtime generation this cell last ran in
     this.running = false;
     this.storageKey = `cnnlab:cell:${page.path}#${this.index}:${element.dataset.hash}`;
     this.editorHost = element.querySelector('[data-testid="code-editor"]');
     this.output = element.querySelector('[data-testid="output"]');
+    this.editorLabel = `Python code, cell ${this.index + 1}. Ctrl+Enter runs it; Escape then Tab leaves the editor.`;
 
     this.run = button("Run", "run", "Run this cell (Ctrl+Enter)");
     this.reset = button("Reset", "reset", "Back to the page's code");
@@ -61,10 +69,10 @@ class Cell {
     this.stop.disabled = true;
     const bar = document.createElement("div");
     bar.className = "cnnlab-cell__bar";
-    const hint = document.createElement("span");
-    hint.className = "cnnlab-cell__hint";
-    hint.textContent = `${/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl"}+Enter runs`;
-    bar.append(this.run, this.reset, this.stop, hint);
+    this.hint = document.createElement("span");
+    this.hint.className = "cnnlab-cell__hint";
+    this.hint.textContent = `${/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl"}+Enter runs`;
+    bar.append(this.run, this.reset, this.stop, this.hint);
     this.editorHost.after(bar);
 
     this.run.addEventListener("click", () => this.runWithPrerequisites());
@@ -72,6 +80,43 @@ class Cell {
     this.stop.addEventListener("click", () => page.runtime.restart(STOPPED_NOTE));
     this.code = this.saved() ?? this.original;
     this.markEdited();
+
+    // Until the editor exists, the code stands in for it: focusable, labelled like it.
+    this.view.tabIndex = 0;
+    this.view.setAttribute("role", "textbox");
+    this.view.setAttribute("aria-multiline", "true");
+    this.view.setAttribute("aria-label", this.editorLabel);
+    this.view.addEventListener("focus", () => this.openEditor());
+    this.view.addEventListener("pointerdown", (event) => {
+      // A click puts the editor's cursor where it was; a touch focuses the code (then the
+      // editor) only when it is a tap, not a scroll.
+      if (event.pointerType !== "mouse" || event.button !== 0) return;
+      event.preventDefault(); // no focus, no selection on the code that is about to go
+      this.openEditor({ x: event.clientX, y: event.clientY });
+    });
+    this.view.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.runWithPrerequisites();
+    });
+  }
+
+  /** Create the editor in place of the code, once; false if it could not load. */
+  async ensureEditor() {
+    if (!this.editor) {
+      let createEditor;
+      try {
+        createEditor = await this.loadEditor();
+      } catch (error) {
+        this.hint.textContent = `The editor could not load (${error.message}); Run runs the code shown.`;
+        return false;
+      }
+      if (!this.editor && this.element.isConnected) this.mountEditor(createEditor);
+    }
+    return Boolean(this.editor);
+  }
+
+  /** The editor, focused, its cursor at the point `at` (client coordinates) if given. */
+  async openEditor(at) {
+    if (await this.ensureEditor()) this.editor.focus(at);
   }
 
   saved() {
@@ -90,11 +135,11 @@ class Cell {
     this.editor = createEditor({
       parent: this.editorHost,
       doc: this.code,
-      label: `Python code, cell ${this.index + 1}. Ctrl+Enter runs it; Escape then Tab leaves the editor.`,
+      label: this.editorLabel,
       onRun: () => this.runWithPrerequisites(),
       onChange: (code) => this.edited(code),
     });
-    this.editorHost.querySelector(".highlight")?.remove();
+    this.view.remove();
     this.element.classList.add("cnnlab-cell--editable");
   }
 
@@ -173,23 +218,24 @@ class Cell {
 /**
  * Set up the cells in `container`.
  * @param {{runtime: Runtime, path: string}} page  path: the page's path below the site root
- * @param {URL} editorURL  the CodeMirror bundle
+ * @param {URL} editorURL  the CodeMirror bundle, imported when a cell first needs its editor
  */
 export function mountCells(container, page, editorURL) {
+  let editorModule = null;
+  const loadEditor = () => {
+    editorModule ??= import(editorURL.href).then(({ createEditor }) => createEditor);
+    return editorModule;
+  };
   const elements = [...container.querySelectorAll('[data-testid="code-cell"]')];
-  page.cells = elements.map((element) => new Cell(element, page));
-  if (page.cells.length) {
-    import(editorURL.href).then(({ createEditor }) => {
-      // One editor per task, so the page stays responsive while they mount.
-      const waiting = [...page.cells];
-      const mountNext = () => {
-        const cell = waiting.shift();
-        if (!cell) return;
-        if (cell.element.isConnected) cell.mountEditor(createEditor);
-        setTimeout(mountNext, 0);
-      };
-      mountNext();
-    });
-  }
+  page.cells = elements.map((element) => new Cell(element, page, loadEditor));
+  // Cells with kept edits show them in their editor: one editor per task.
+  const edited = page.cells.filter((cell) => cell.code !== cell.original);
+  const openNext = async () => {
+    const cell = edited.shift();
+    if (!cell) return;
+    await cell.ensureEditor();
+    setTimeout(openNext, 0);
+  };
+  openNext();
   return page.cells;
 }
