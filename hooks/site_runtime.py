@@ -15,7 +15,8 @@ environment variable ``CNNLAB_PYODIDE_URL`` at build time. Files are then not co
 
 A page that runs Python (it has cells or widgets, or front matter ``runtime:``) gets a status
 element listing the stages it loads with their sizes and checksums, which the page's worker
-verifies. Front matter::
+verifies, and a small inline script that starts that worker as soon as the browser reads it.
+Front matter::
 
     runtime:
       packages: [scipy]   # Pyodide packages besides NumPy
@@ -40,6 +41,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 PYODIDE_VERSION = "0.17.1"
@@ -56,6 +58,7 @@ SITE_PYODIDE = "assets/pyodide/"
 SITE_RUNTIME = "assets/runtime/"
 SITE_VENDOR = "assets/vendor/"
 SITE_PRETRAINED = "pretrained/"  # as in the repository: pages show pretrained/figures/*
+WORKER_SCRIPT = "assets/javascripts/cnnlab/worker.js"
 RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget)"')  # from code_cells.py
 
 
@@ -195,14 +198,35 @@ def stages(runtime: dict) -> list:
     return result
 
 
-def status_element(runtime: dict) -> str:
+# Starts the page's worker as soon as the browser reads the status element, instead of when
+# main.js runs (a module: after the whole page and the theme's scripts). main.js's Runtime takes
+# the worker over with what it sent meanwhile. On instant navigation the theme runs it again.
+EARLY_START = """<script>
+(function (status) {
+  var early = {worker: new Worker(%s), messages: [], error: null, started: performance.now()};
+  early.worker.onmessage = function (event) { early.messages.push(event.data); };
+  early.worker.onerror = function (event) {
+    event.preventDefault();
+    early.error = event.message || "unknown error";
+  };
+  early.worker.postMessage({type: "boot", id: 0, config: JSON.parse(status.dataset.config)});
+  status.cnnlabWorker = early;
+})(document.currentScript.previousElementSibling);
+</script>"""
+
+
+def status_element(runtime: dict, worker_url: str) -> str:
+    """The page's status element (with the files to load) and the script that starts them.
+
+    ``worker_url``: ``worker.js`` relative to the page.
+    """
     config = {"pyodide": settings.pyodide_url, "stages": stages(runtime)}
     return (
         '<div class="cnnlab-runtime" data-testid="runtime-status" data-state="loading" '
         f'role="status" data-config="{html.escape(json.dumps(config))}">'
         '<p class="cnnlab-runtime__static">The outputs on this page were computed when the site '
         "was built. With JavaScript on, the page loads Python into your browser and runs the "
-        "code there.</p></div>"
+        "code there.</p></div>" + EARLY_START % json.dumps(worker_url)
     )
 
 
@@ -268,7 +292,8 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     runs_python = "runtime" in page.meta or RUNNABLE_PAGE.search(html_text)
     if not runs_python:
         return html_text
-    element = status_element(page_runtime(page.meta, page.file.src_uri))
+    worker_url = get_relative_url(WORKER_SCRIPT, page.url)
+    element = status_element(page_runtime(page.meta, page.file.src_uri), worker_url)
     heading_end = html_text.find("</h1>")
     at = heading_end + len("</h1>") if heading_end >= 0 else 0
     return html_text[:at] + element + html_text[at:]

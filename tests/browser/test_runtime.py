@@ -150,3 +150,62 @@ def test_the_runtime_can_come_from_another_copy(server, build_site, new_context,
     wait_ready(page)
     assert f"{origin}/pyodide-copy/pyodide.asm.wasm" in guard.requests
     assert not [url for url in guard.requests if "/other/assets/pyodide/" in url]
+
+
+# What the worker keeps between visits (worker.js, "bytecode, kept between visits"): waits
+# until the page's origin holds one entry, intact (its SHA-256 as recorded), and returns its URL.
+KEPT_ENTRY = """async () => {
+    const store = await caches.open("cnnlab-bytecode");
+    for (;;) {
+        const requests = await store.keys();
+        if (requests.length === 1) {
+            const response = await store.match(requests[0]);
+            const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
+            const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0"));
+            if (hex.join("") === response.headers.get("x-sha256")) return requests[0].url;
+        }
+        await new Promise(resolve => setTimeout(resolve, 200));
+    }
+}"""
+DAMAGE = """async () => {
+    const store = await caches.open("cnnlab-bytecode");
+    const [request] = await store.keys();
+    const response = await store.match(request);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    bytes[bytes.length - 100] ^= 0xFF;
+    await store.put(request, new Response(bytes, {headers: response.headers}));
+}"""
+# encodings is imported as Python starts, before the worker can put anything into the file
+# system but through its kept bytecode: its .pyc exists only if that was put back.
+STARTUP_BYTECODE = """
+import encodings, importlib.util, os
+with open(encodings.__file__, "rb") as source:
+    source_hash = importlib.util.source_hash(source.read())
+pyc = importlib.util.cache_from_source(encodings.__file__)
+header = open(pyc, "rb").read(16) if os.path.exists(pyc) else None
+# checked hash-based (flags 3): used only while the source has this hash
+[int.from_bytes(header[4:8], "little"), header[8:16] == source_hash] if header else None
+"""
+
+
+@pytest.mark.parametrize(("damaged", "restored"), [(False, [3, True]), (True, None)])
+def test_a_return_visit_gets_the_bytecode_of_the_first_unless_damaged(new_context, site_url,
+                                                                      wait_ready, damaged,
+                                                                      restored):
+    context = new_context()
+    first = context.new_page()
+    first.goto(site_url + PAGE)
+    wait_ready(first)
+    assert first.evaluate("code => CNNLab.runtime.eval(code)", STARTUP_BYTECODE) is None
+    assert first.evaluate(KEPT_ENTRY).startswith(site_url + "bytecode/")
+    if damaged:
+        first.evaluate(DAMAGE)
+    first.close()
+
+    again = context.new_page()
+    again.goto(site_url + PAGE)
+    wait_ready(again)
+    assert again.evaluate("code => CNNLab.runtime.eval(code)", STARTUP_BYTECODE) == restored
+    assert again.evaluate("code => CNNLab.runtime.eval(code)", "import cnnlab\ncnnlab.__name__") \
+        == "cnnlab"
+    again.evaluate(KEPT_ENTRY)  # a damaged entry is replaced by a good one

@@ -40,12 +40,16 @@ async function enterPage() {
   if (current && current.status === status) return; // same page (e.g. an anchor link)
   leavePage();
   if (!status) return;
-  const runtime = new Runtime(JSON.parse(status.dataset.config), siteRoot, workerURL);
+  // The page's inline script (hooks/site_runtime.py) started the worker as the page opened.
+  const early = status.cnnlabWorker || null;
+  delete status.cnnlabWorker;
+  const runtime = new Runtime(JSON.parse(status.dataset.config), workerURL, early);
   const page = { runtime, path: location.pathname.slice(siteRoot.pathname.length), cells: [] };
   current = { status, runtime, cleanups: [showStatus(status, runtime)] };
   CNNLab.runtime = runtime;
   CNNLab.page = page;
-  // The runtime starts as the page opens, in the background (the worker keeps the page free).
+  // The runtime starts (or takes over the worker) now, in the background: the worker keeps the
+  // page free.
   runtime.start();
   const content = status.closest("article") || document.body;
   mountCells(content, page, editorURL);

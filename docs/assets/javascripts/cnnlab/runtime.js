@@ -74,13 +74,14 @@ export function formatBytes(bytes) {
 export class Runtime {
   /**
    * @param {object} config  the page's stages, from the status element's data-config
-   * @param {URL} siteRoot   the site's root URL (the site may live under a sub-path)
    * @param {URL} workerURL  worker.js
+   * @param {object} early   a worker the page already started for this config, or null:
+   *                         {worker, messages (what it sent so far), error, started}
    */
-  constructor(config, siteRoot, workerURL) {
+  constructor(config, workerURL, early = null) {
     this.config = config;
-    this.siteRoot = siteRoot;
     this.workerURL = workerURL;
+    this.early = early;
     this.state = "idle"; // idle | loading | ready | error
     this.stages = config.stages.map((s) => ({
       id: s.id,
@@ -109,17 +110,22 @@ export class Runtime {
     this.state = "loading";
     this.error = "";
     this.stages.forEach((s) => Object.assign(s, { loaded: 0, state: "waiting", message: "" }));
-    this.timings = { start: performance.now() };
-    this.worker = new Worker(this.workerURL);
+    const early = this.early;
+    this.early = null; // a Retry or a Stop starts a new worker
+    this.timings = { start: early ? early.started : performance.now() };
+    this.worker = early ? early.worker : new Worker(this.workerURL);
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
-      this.fail(`the Python worker failed: ${event.message || "unknown error"}`);
+      this.workerFailed(event.message);
     };
-    const indexURL = new URL(this.config.pyodide, this.siteRoot).href;
-    const config = { siteRoot: this.siteRoot.href, indexURL, stages: this.config.stages };
-    this.worker.postMessage({ type: "boot", id: 0, config });
     this.emit("status");
+    if (!early) {
+      this.worker.postMessage({ type: "boot", id: 0, config: this.config });
+      return;
+    }
+    early.messages.forEach((message) => this.receive(message));
+    if (early.error !== null) this.workerFailed(early.error);
   }
 
   run(code, { label = "<cell>", fresh = false } = {}) {
@@ -162,7 +168,9 @@ export class Runtime {
   /** End the worker for good (the visitor left the page). */
   terminate(error = namedError("StoppedError", "the page's Python was shut down")) {
     if (this.worker) this.worker.terminate();
+    if (this.early) this.early.worker.terminate();
     this.worker = null;
+    this.early = null;
     this.state = "idle";
     const waiting = [...this.latest.values()].filter((slot) => slot.waiting);
     const all = [
@@ -254,6 +262,10 @@ export class Runtime {
       default:
         this.fail(`the Python worker sent an unknown message type ${JSON.stringify(message.type)}`);
     }
+  }
+
+  workerFailed(message) {
+    this.fail(`the Python worker failed: ${message || "unknown error"}`);
   }
 
   fail(text) {

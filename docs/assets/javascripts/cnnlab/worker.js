@@ -1,11 +1,13 @@
 /*
- * CNN Lab's Python worker: one per page, started by runtime.js. It downloads and checks the
+ * CNN Lab's Python worker: one per page, started by the page's inline script as the page opens
+ * (hooks/site_runtime.py) or by runtime.js, which talks to it. It downloads and checks the
  * page's files (Pyodide 0.17.1, NumPy, cnnlab, ...), boots Pyodide, and answers requests.
  * All the math is Python (cnnlab); this file only moves messages.
  *
  * Messages are small tagged objects. Page -> worker, each with a request id:
- *   {type: "boot", id, config: {indexURL, stages: [{id, label, files: [{url, size, sha256}],
- *                                                    packages?}]}}      -> "ready"
+ *   {type: "boot", id, config}   the status element's data-config: {pyodide, stages: [{id, label,
+ *                                files: [{url, size, sha256}], packages?}]}, URLs relative to
+ *                                the site's root                        -> "ready"
  *   {type: "run",  id, code, label, fresh}   a code cell               -> "result" {ok, error, segments}
  *   {type: "call", id, name, args, kwargs}   a widget's function call  -> "result" value
  *   {type: "eval", id, code, vars}           a widget's snippet        -> "result" value
@@ -18,13 +20,25 @@
 "use strict";
 
 const PYTHON_HOME = "/home/pyodide";
+// The file's place in the site: assets/javascripts/cnnlab/worker.js. The page's config names
+// files relative to the site's root (which may be a sub-path of the host).
+const SITE_ROOT = new URL("../../../", self.location.href).href;
 
 // --- downloads --------------------------------------------------------------------------------
 // Pyodide 0.17 hangs without a word when one of its files is missing or corrupt. So this worker
 // downloads every file itself, checks its size and SHA-256 against what the build measured, and
-// hands Pyodide the checked bytes: its importScripts, fetch and XMLHttpRequest calls for those
-// URLs are redirected to blob: URLs of the downloaded copies.
+// hands Pyodide only checked bytes:
+// - pyodide.asm.wasm is compiled while it downloads, from a copy of the same response stream
+//   (Chromium keeps the compiled code of a module compiled from a fetched response, so a return
+//   visit skips most of the compilation); it is instantiated only once its checksum matched,
+//   through Emscripten's Module.instantiateWasm, so Pyodide never fetches it itself;
+// - the .data files (the Python library, NumPy, ...) reach Emscripten's file packager as the
+//   checked ArrayBuffers, through Module.getPreloadedPackage;
+// - the scripts (and packages.json) are blob: URLs of the checked bytes: Pyodide's importScripts
+//   and fetch calls for those URLs are redirected there.
 const checkedCopies = new Map(); // absolute URL -> blob: URL
+const checkedData = new Map(); // absolute URL of a .data file -> ArrayBuffer
+let checkedWasm = null; // Promise of the compiled, checked WebAssembly.Module
 
 function redirect(url) {
   return checkedCopies.get(new URL(url, self.location.href).href) || url;
@@ -32,11 +46,37 @@ function redirect(url) {
 
 const nativeFetch = self.fetch.bind(self);
 const nativeImportScripts = self.importScripts.bind(self);
-self.importScripts = (...urls) => nativeImportScripts(...urls.map(redirect));
+self.importScripts = (...urls) => {
+  nativeImportScripts(...urls.map(redirect));
+  // pyodide.asm.js defines _createPyodideModule(Module), which loadPyodide calls right after
+  // importing it: the Module it gets takes the checked files from here.
+  const create = self._createPyodideModule;
+  if (create && !create.handsCheckedFiles) {
+    self._createPyodideModule = (Module) => create(Object.assign(Module, emscriptenHooks,
+      { preRun: [(module) => restoreBytecode(module.FS)] })); // before Python starts
+    self._createPyodideModule.handsCheckedFiles = true;
+  }
+};
 self.fetch = (input, init) => nativeFetch(typeof input === "string" ? redirect(input) : input, init);
 const nativeOpen = XMLHttpRequest.prototype.open;
 XMLHttpRequest.prototype.open = function open(method, url, ...rest) {
   return nativeOpen.call(this, method, redirect(String(url)), ...rest);
+};
+
+let wasmFailed = null; // rejects loadPyodide's wait when instantiating fails (Pyodide would hang)
+const emscriptenHooks = {
+  instantiateWasm(imports, receiveInstance) {
+    checkedWasm
+      .then((module) => WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module)))
+      .catch((error) => wasmFailed(error instanceof LoadError ? error
+        : new LoadError(`pyodide.asm.wasm could not be started (${error.message})`)));
+    return {}; // Emscripten's sign that the instance comes later, through receiveInstance
+  },
+  getPreloadedPackage(url) {
+    const data = checkedData.get(url);
+    checkedData.delete(url); // the file system keeps it from now on
+    return data || null;
+  },
 };
 
 class LoadError extends Error {
@@ -54,6 +94,7 @@ function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The file's checked bytes, and for a .wasm file the Promise of its compiled module. */
 async function download(file, onBytes) {
   const name = fileName(file.url);
   let response;
@@ -65,6 +106,11 @@ async function download(file, onBytes) {
   if (!response.ok) {
     throw new LoadError(`${name} could not be downloaded (HTTP ${response.status})`);
   }
+  let compiled = null;
+  if (name.endsWith(".wasm")) {
+    // A server that does not say application/wasm rules out streaming: compile the bytes then.
+    compiled = WebAssembly.compileStreaming(response.clone()).catch(() => null);
+  }
   const bytes = new Uint8Array(file.size);
   let received = 0;
   const reader = response.body.getReader();
@@ -72,6 +118,7 @@ async function download(file, onBytes) {
     const { done, value } = await reader.read();
     if (done) break;
     if (received + value.length > file.size) {
+      reader.cancel();
       throw new LoadError(`${name} is larger than the ${file.size} bytes expected: corrupt`);
     }
     bytes.set(value, received);
@@ -86,7 +133,8 @@ async function download(file, onBytes) {
     const digest = hex(await self.crypto.subtle.digest("SHA-256", bytes));
     if (digest !== file.sha256) throw new LoadError(`${name} is corrupt (checksum mismatch)`);
   }
-  return bytes;
+  if (compiled) compiled = compiled.then((module) => module || WebAssembly.compile(bytes));
+  return { bytes, compiled };
 }
 
 function downloadStage(stage) {
@@ -101,22 +149,139 @@ function downloadStage(stage) {
       post({ type: "stage", stage: stage.id, state: "loading", loaded, total });
     }
   };
-  return Promise.all(stage.files.map((file) => download(file, progress)));
+  return stage.files.map((file) => download(file, progress));
 }
 
-function keepCheckedCopy(file, bytes) {
-  const type = file.url.endsWith(".wasm") ? "application/wasm" : "application/octet-stream";
-  checkedCopies.set(file.url, URL.createObjectURL(new Blob([bytes], { type })));
+/** Makes checked files what Pyodide gets for their URLs (see the top of this part). */
+async function keepChecked(files, downloads) {
+  const checked = await Promise.all(downloads);
+  files.forEach((file, i) => {
+    if (file.url.endsWith(".data")) {
+      checkedData.set(file.url, checked[i].bytes.buffer);
+    } else {
+      checkedCopies.set(file.url, URL.createObjectURL(new Blob([checked[i].bytes])));
+    }
+  });
+}
+
+// --- bytecode, kept between visits ---------------------------------------------------------------
+// CPython compiles a module's source each time it is first imported, and Pyodide starts from a
+// fresh file system on every visit: the 200-odd modules a page imports (the standard library,
+// NumPy, cnnlab) take about half a second to compile, most of a return visit's Python work.
+// So after a first visit the worker keeps their bytecode in Cache Storage, one entry per set of
+// Python files, and puts it back before Python starts. The .pyc files are "checked hash-based"
+// (PEP 552): Python uses one only while its source file is byte for byte the one it was compiled
+// from, so a kept file can never stand in for a changed one; the entry's own SHA-256 guards
+// against a damaged entry. Where Cache Storage is missing (not a secure context) or refuses,
+// Python simply compiles.
+const BYTECODE_CACHE = "cnnlab-bytecode";
+const BYTECODE_ENTRIES_KEPT = 6; // other pages load other packages; older builds' entries go
+let bytecodeKey = null; // this page's entry: a URL below the site's root, named by its files
+let keptBytecode = null; // [[path, Uint8Array]] found for this page, until Python starts
+let bytecodeFound = false;
+
+/** The entry's URL: a digest of the checksums of the files that hold Python sources. */
+async function bytecodeEntry(stages) {
+  const sources = stages.flatMap((stage) => stage.files)
+    .filter((file) => /\.(data|zip)$/.test(new URL(file.url).pathname))
+    .map((file) => file.sha256);
+  const digest = await self.crypto.subtle.digest("SHA-256", new TextEncoder().encode(sources.join()));
+  return `${SITE_ROOT}bytecode/${hex(digest)}`;
+}
+
+async function bytecodeStore() {
+  return self.caches && self.crypto.subtle ? self.caches.open(BYTECODE_CACHE) : null;
+}
+
+/** This page's kept bytecode, or null when there is none (or it does not check out). */
+async function findBytecode(stages) {
+  try {
+    const store = await bytecodeStore();
+    if (!store) return null;
+    bytecodeKey = await bytecodeEntry(stages);
+    const response = await store.match(bytecodeKey);
+    if (!response) return null;
+    const archive = new Uint8Array(await response.arrayBuffer());
+    if (hex(await self.crypto.subtle.digest("SHA-256", archive)) !== response.headers.get("x-sha256")) {
+      await store.delete(bytecodeKey);
+      return null;
+    }
+    return unpackBytecode(archive);
+  } catch (error) {
+    return null; // storage unavailable or full: Python compiles, as on a first visit
+  }
+}
+
+// An archive: a 4-byte little-endian length, that many bytes of JSON [[path, size], ...], then
+// the files' bytes one after the other.
+function packBytecode(files) {
+  const index = new TextEncoder().encode(JSON.stringify(files.map(([path, bytes]) => [path, bytes.length])));
+  const archive = new Uint8Array(4 + index.length + files.reduce((sum, [, bytes]) => sum + bytes.length, 0));
+  new DataView(archive.buffer).setUint32(0, index.length, true);
+  archive.set(index, 4);
+  let offset = 4 + index.length;
+  for (const [, bytes] of files) {
+    archive.set(bytes, offset);
+    offset += bytes.length;
+  }
+  return archive;
+}
+
+function unpackBytecode(archive) {
+  const indexSize = new DataView(archive.buffer).getUint32(0, true);
+  const index = JSON.parse(new TextDecoder().decode(archive.subarray(4, 4 + indexSize)));
+  let offset = 4 + indexSize;
+  return index.map(([path, size]) => {
+    offset += size;
+    return [path, archive.subarray(offset - size, offset)];
+  });
+}
+
+function restoreBytecode(FS) {
+  for (const [path, bytes] of keptBytecode || []) {
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, bytes);
+  }
+  keptBytecode = null;
+}
+
+/** After a visit without kept bytecode: keep what Python compiled. That takes a few tenths of
+ * a second, one module at a time, so that the page's requests go first. */
+async function keepBytecode() {
+  try {
+    const store = await bytecodeStore();
+    if (!store || bytecodeFound) return;
+    const files = [];
+    let slice = performance.now();
+    for (const path of toPlain(python.imported_sources())) {
+      if (performance.now() - slice > 20) {
+        await new Promise((resolve) => setTimeout(resolve)); // requests waiting are handled now
+        slice = performance.now();
+      }
+      files.push(toPlain(python.bytecode_file(path)));
+    }
+    const archive = packBytecode(files);
+    const digest = hex(await self.crypto.subtle.digest("SHA-256", archive));
+    await store.put(bytecodeKey, new Response(archive, { headers: { "x-sha256": digest } }));
+    const entries = await store.keys(); // oldest first
+    await Promise.all(entries.slice(0, -BYTECODE_ENTRIES_KEPT).map((entry) => store.delete(entry)));
+  } catch (error) {
+    // not kept: the next visit compiles again
+  }
 }
 
 // --- Python -----------------------------------------------------------------------------------
 let pyodide = null;
 const python = {}; // proxies of the Python helpers defined in BOOTSTRAP
 const HELPERS = ["install_python", "install_file", "check_weights", "run", "bridge_call", "bridge_evaluate",
-  "guarded", "versions"];
+  "guarded", "versions", "imported_sources", "bytecode_file"];
 
 const BOOTSTRAP = `
-import io, os, sys, warnings, zipfile
+import importlib.util, io, marshal, os, sys, warnings, zipfile
+
+# Pyodide turns off writing .pyc files. Modules imported from now on leave theirs in
+# __pycache__, for bytecode_file to reuse instead of compiling them again.
+sys.dont_write_bytecode = False
 
 # Pyodide 0.17's SciPy sources raise SyntaxWarnings when first compiled ("is" with a literal);
 # they are not the visitor's business. Warnings about the visitor's own code still show.
@@ -164,30 +329,72 @@ def guarded(function, *args):
         return {"ok": False, "error": {"name": type(exc).__name__, "message": str(exc),
                                        "traceback": cells.format_exception(exc, "<widget>")}}
 
+def imported_sources():
+    return [path for path in (getattr(m, "__file__", None) for m in list(sys.modules.values()))
+            if path and path.endswith(".py")]
+
+def bytecode_file(path):
+    """[where Python looks for the bytecode of the source file at path, a checked hash-based
+    .pyc of it]."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    cached = importlib.util.cache_from_source(path)
+    try:
+        with open(cached, "rb") as handle:
+            written = handle.read()
+    except OSError:  # imported while Pyodide started, before writing was turned on
+        written = b""
+    # What Python wrote on import: a header (magic number, flags 0, the source's date and size),
+    # then the code. Reused only if it is of this very source.
+    date_and_size = [int(os.stat(path).st_mtime), len(source)]
+    header = importlib.util.MAGIC_NUMBER + bytes(4) + b"".join(
+        (n & 0xFFFFFFFF).to_bytes(4, "little") for n in date_and_size)
+    if written[:16] == header:
+        code = written[16:]
+    else:
+        code = marshal.dumps(compile(source, path, "exec", dont_inherit=True))
+    checked_hash = (3).to_bytes(4, "little")
+    return [cached, importlib.util.MAGIC_NUMBER + checked_hash
+            + importlib.util.source_hash(source) + code]
+
 def versions():
     import numpy
     return {"python": sys.version.split()[0], "numpy": numpy.__version__}
 `;
 
-async function installStage(stage, files, indexURL) {
+async function installStage(stage, downloads, { indexURL, bytecode }) {
   if (stage.id === "python") {
-    stage.files.forEach((file, i) => keepCheckedCopy(file, files[i]));
+    keptBytecode = await bytecode;
+    bytecodeFound = keptBytecode !== null;
+    // Pyodide's scripts start while its WebAssembly still downloads (and compiles): Emscripten
+    // asks for it later, through instantiateWasm.
+    const wasm = stage.files.findIndex((file) => file.url.endsWith(".wasm"));
+    checkedWasm = downloads[wasm].then((download) => download.compiled);
+    checkedWasm.catch(() => {}); // a failed download is reported by instantiateWasm
+    const others = (list) => list.filter((_, i) => i !== wasm);
+    await keepChecked(others(stage.files), others(downloads));
     self.importScripts(new URL("pyodide.js", indexURL).href);
-    pyodide = await self.loadPyodide({ indexURL });
+    const failed = new Promise((resolve, reject) => {
+      wasmFailed = reject;
+    });
+    pyodide = await Promise.race([self.loadPyodide({ indexURL }), failed]);
     pyodide.runPython(BOOTSTRAP);
     for (const name of HELPERS) python[name] = pyodide.globals.get(name);
-  } else if (stage.packages) {
-    stage.files.forEach((file, i) => keepCheckedCopy(file, files[i]));
+    return;
+  }
+  const files = await Promise.all(downloads);
+  if (stage.packages) {
+    await keepChecked(stage.files, downloads);
     const problems = [];
     await pyodide.loadPackage(stage.packages, () => {}, (message) => problems.push(message));
     if (problems.length) throw new LoadError(problems.join("; "));
     // Importing NumPy takes most of its stage's time: do it here, where the status shows it.
     if (stage.id === "numpy") pyodide.runPython("import numpy");
   } else if (stage.id === "cnnlab") {
-    python.install_python(files[0]);
+    python.install_python(files[0].bytes);
   } else if (stage.id === "weights") {
     const folder = `${PYTHON_HOME}/pretrained`;
-    stage.files.forEach((file, i) => python.install_file(folder, fileName(file.url), files[i]));
+    stage.files.forEach((file, i) => python.install_file(folder, fileName(file.url), files[i].bytes));
     try {
       python.check_weights(folder);
     } catch (error) {
@@ -201,18 +408,19 @@ function lastLine(text) {
 }
 
 async function boot(config) {
-  const indexURL = config.indexURL;
+  const indexURL = new URL(config.pyodide, SITE_ROOT).href;
   for (const stage of config.stages) {
-    for (const file of stage.files) file.url = new URL(file.url, config.siteRoot).href;
+    for (const file of stage.files) file.url = new URL(file.url, SITE_ROOT).href;
   }
-  // Start every download at once; install stage by stage, in order, as each one arrives.
+  // Start every download at once; install stage by stage, in order, as their files arrive.
   const downloads = config.stages.map(downloadStage);
-  downloads.forEach((promise) => promise.catch(() => {})); // reported in order below
+  const bytecode = findBytecode(config.stages);
+  downloads.flat().forEach((promise) => promise.catch(() => {})); // reported in order below
   for (const [i, stage] of config.stages.entries()) {
     const total = stage.files.reduce((sum, file) => sum + file.size, 0);
     post({ type: "stage", stage: stage.id, state: "loading" });
     try {
-      await installStage(stage, await downloads[i], indexURL);
+      await installStage(stage, downloads[i], { indexURL, bytecode });
     } catch (error) {
       post({ type: "stage", stage: stage.id, state: "error", message: error.message });
       throw new LoadError(`${stage.label}: ${error.message}`);
@@ -221,6 +429,8 @@ async function boot(config) {
   }
   for (const url of checkedCopies.values()) URL.revokeObjectURL(url);
   checkedCopies.clear();
+  checkedData.clear();
+  checkedWasm = null;
   return toPlain(python.versions());
 }
 
@@ -274,6 +484,7 @@ async function handle(message) {
     booted = boot(message.config);
     const versions = await booted;
     post({ type: "ready", id, versions });
+    keepBytecode(); // in the background
     return;
   }
   if (!["run", "call", "eval"].includes(type)) {
