@@ -65,9 +65,14 @@ export function paintImage(canvas, array) {
   paint(canvas, array.data, { height, width, colours: GREY });
 }
 
-/** A blank (black) canvas of the given size. */
+/**
+ * A blank canvas of the given size: its pixels transparent, which draw.css shows black (as
+ * zeros are painted). Setting the size clears a canvas, with no pixels to write: the widget
+ * blanks ~200 canvases as it starts.
+ */
 export function blank(canvas, height, width) {
-  paint(canvas, new Float32Array(height * width), { height, width, colours: GREY });
+  canvas.width = width;
+  canvas.height = height;
 }
 
 /**
