@@ -36,6 +36,7 @@
   const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
   async function typeset(body) {
+    await nextTask(); // not in the theme's task that shows the page
     const formulas = [...body.querySelectorAll(".arithmatex")];
     if (!formulas.length) return;
     const page = ++pageNumber;

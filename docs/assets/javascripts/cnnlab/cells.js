@@ -216,8 +216,10 @@ class Cell {
 }
 
 /**
- * Set up the cells in `container`.
- * @param {{runtime: Runtime, path: string}} page  path: the page's path below the site root
+ * Set up the cells in `container`, in a task of their own after this one (which, as a page
+ * opens, is the theme's start: long enough already).
+ * @param {{runtime: Runtime, path: string, cells: Cell[]}} page  path: the page's path below
+ *   the site root; cells: set here
  * @param {URL} editorURL  the CodeMirror bundle, imported when a cell first needs its editor
  */
 export function mountCells(container, page, editorURL) {
@@ -227,15 +229,12 @@ export function mountCells(container, page, editorURL) {
     return editorModule;
   };
   const elements = [...container.querySelectorAll('[data-testid="code-cell"]')];
-  page.cells = elements.map((element) => new Cell(element, page, loadEditor));
-  // Cells with kept edits show them in their editor: one editor per task.
-  const edited = page.cells.filter((cell) => cell.code !== cell.original);
-  const openNext = async () => {
-    const cell = edited.shift();
-    if (!cell) return;
-    await cell.ensureEditor();
-    setTimeout(openNext, 0);
-  };
-  openNext();
-  return page.cells;
+  setTimeout(async () => {
+    page.cells = elements.filter((element) => element.isConnected).map((element) => new Cell(element, page, loadEditor));
+    // Cells with kept edits show them in their editor: one editor per task.
+    for (const cell of page.cells.filter((c) => c.code !== c.original)) {
+      await cell.ensureEditor();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }, 0);
 }
