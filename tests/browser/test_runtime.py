@@ -153,16 +153,24 @@ def test_the_runtime_can_come_from_another_copy(server, build_site, new_context,
 
 
 # What the worker keeps between visits (worker.js, "bytecode, kept between visits"): waits
-# until the page's origin holds one entry, intact (its SHA-256 as recorded), and returns its URL.
+# until the page's origin holds one entry, intact (its SHA-256 as recorded), with the bytecode
+# of encodings (see STARTUP_BYTECODE), and returns its URL.
 KEPT_ENTRY = """async () => {
     const store = await caches.open("cnnlab-bytecode");
     for (;;) {
         const requests = await store.keys();
         if (requests.length === 1) {
             const response = await store.match(requests[0]);
-            const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
+            const archive = new Uint8Array(await response.arrayBuffer());
+            const digest = await crypto.subtle.digest("SHA-256", archive);
             const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0"));
-            if (hex.join("") === response.headers.get("x-sha256")) return requests[0].url;
+            const size = new DataView(archive.buffer).getUint32(0, true);
+            const index = JSON.parse(new TextDecoder().decode(archive.subarray(4, 4 + size)));
+            const paths = index.map(([path]) => path);
+            if (hex.join("") === response.headers.get("x-sha256")
+                && paths.includes("/lib/python3.8/encodings/__pycache__/__init__.cpython-38.pyc")) {
+                return requests[0].url;
+            }
         }
         await new Promise(resolve => setTimeout(resolve, 200));
     }
@@ -175,8 +183,8 @@ DAMAGE = """async () => {
     bytes[bytes.length - 100] ^= 0xFF;
     await store.put(request, new Response(bytes, {headers: response.headers}));
 }"""
-# encodings is imported as Python starts, before the worker can put anything into the file
-# system but through its kept bytecode: its .pyc exists only if that was put back.
+# encodings is imported as Python starts, before the .pyc files of imports are written (from
+# sitecustomize on): its .pyc exists only if the worker put back the kept bytecode.
 STARTUP_BYTECODE = """
 import encodings, importlib.util, os
 with open(encodings.__file__, "rb") as source:

@@ -39,6 +39,7 @@ const SITE_ROOT = new URL("../../../", self.location.href).href;
 const checkedCopies = new Map(); // absolute URL -> blob: URL
 const checkedData = new Map(); // absolute URL of a .data file -> ArrayBuffer
 let checkedWasm = null; // Promise of the compiled, checked WebAssembly.Module
+let checkedRuntimeData = null; // Promise: the runtime's own .data file is in checkedData
 
 function redirect(url) {
   return checkedCopies.get(new URL(url, self.location.href).href) || url;
@@ -50,10 +51,13 @@ self.importScripts = (...urls) => {
   nativeImportScripts(...urls.map(redirect));
   // pyodide.asm.js defines _createPyodideModule(Module), which loadPyodide calls right after
   // importing it: the Module it gets takes the checked files from here.
+  // It may come while the runtime's file system (pyodide.asm.data) still downloads.
   const create = self._createPyodideModule;
   if (create && !create.handsCheckedFiles) {
-    self._createPyodideModule = (Module) => create(Object.assign(Module, emscriptenHooks,
-      { preRun: [(module) => restoreBytecode(module.FS)] })); // before Python starts
+    self._createPyodideModule = async (Module) => {
+      await checkedRuntimeData;
+      return create(Object.assign(Module, emscriptenHooks, { preRun: [prepareBytecode] }));
+    };
     self._createPyodideModule.handsCheckedFiles = true;
   }
 };
@@ -95,11 +99,11 @@ function hex(buffer) {
 }
 
 /** The file's checked bytes, and for a .wasm file the Promise of its compiled module. */
-async function download(file, onBytes) {
+async function download(file, onBytes, priority) {
   const name = fileName(file.url);
   let response;
   try {
-    response = await nativeFetch(file.url);
+    response = await nativeFetch(file.url, { priority });
   } catch (error) {
     throw new LoadError(`${name} could not be downloaded (${error.message})`);
   }
@@ -137,7 +141,7 @@ async function download(file, onBytes) {
   return { bytes, compiled };
 }
 
-function downloadStage(stage) {
+function downloadStage(stage, priority) {
   const total = stage.files.reduce((sum, file) => sum + file.size, 0);
   let loaded = 0;
   let reported = 0;
@@ -149,7 +153,7 @@ function downloadStage(stage) {
       post({ type: "stage", stage: stage.id, state: "loading", loaded, total });
     }
   };
-  return stage.files.map((file) => download(file, progress));
+  return stage.files.map((file) => download(file, progress, priority));
 }
 
 /** Makes checked files what Pyodide gets for their URLs (see the top of this part). */
@@ -177,8 +181,8 @@ async function keepChecked(files, downloads) {
 const BYTECODE_CACHE = "cnnlab-bytecode";
 const BYTECODE_ENTRIES_KEPT = 6; // other pages load other packages; older builds' entries go
 let bytecodeKey = null; // this page's entry: a URL below the site's root, named by its files
-let keptBytecode = null; // [[path, Uint8Array]] found for this page, until Python starts
-let bytecodeFound = false;
+let keptBytecode = null; // Promise of [[path, Uint8Array]] found for this page, or of null
+const restoredBytecode = new Set(); // the paths of the .pyc files put back
 
 /** The entry's URL: a digest of the checksums of the files that hold Python sources. */
 async function bytecodeEntry(stages) {
@@ -237,23 +241,43 @@ function unpackBytecode(archive) {
   });
 }
 
-function restoreBytecode(FS) {
-  for (const [path, bytes] of keptBytecode || []) {
-    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
-    FS.writeFile(path, bytes);
-  }
-  keptBytecode = null;
+// Pyodide turns off the writing of .pyc files. Python's site module, which runs as Python
+// starts, imports sitecustomize: this one turns it on again, so that the modules imported from
+// then on (all but a dozen) leave their bytecode for keepBytecode, which need not compile them.
+const SITECUSTOMIZE = ["/lib/python3.8/site-packages/sitecustomize.py", `import sys
+
+# CNN Lab's worker keeps the bytecode of imported modules between visits (worker.js).
+sys.dont_write_bytecode = False
+`];
+
+/** Before Python starts: the bytecode kept by an earlier visit, and sitecustomize. Python
+ * waits for them (an Emscripten run dependency), not its files and WebAssembly. */
+function prepareBytecode(Module) {
+  Module.addRunDependency("cnnlab-bytecode");
+  keptBytecode.then((kept) => {
+    try {
+      for (const [path, content] of [SITECUSTOMIZE, ...(kept || [])]) {
+        Module.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+        Module.FS.writeFile(path, content);
+        if (path.endsWith(".pyc")) restoredBytecode.add(path);
+      }
+    } finally { // Python starts in any case: it compiles what is missing
+      keptBytecode = null;
+      Module.removeRunDependency("cnnlab-bytecode");
+    }
+  });
 }
 
-/** After a visit without kept bytecode: keep what Python compiled. That takes a few tenths of
- * a second, one module at a time, so that the page's requests go first. */
+/** After a visit that imported modules whose bytecode was not put back: keep it, one module at
+ * a time, so that the page's requests go first. */
 async function keepBytecode() {
   try {
     const store = await bytecodeStore();
-    if (!store || bytecodeFound) return;
+    const sources = toPlain(python.imported_sources()); // [[path, its .pyc's path]]
+    if (!store || sources.every(([, cached]) => restoredBytecode.has(cached))) return;
     const files = [];
     let slice = performance.now();
-    for (const path of toPlain(python.imported_sources())) {
+    for (const [path] of sources) {
       if (performance.now() - slice > 20) {
         await new Promise((resolve) => setTimeout(resolve)); // requests waiting are handled now
         slice = performance.now();
@@ -278,10 +302,6 @@ const HELPERS = ["install_python", "install_file", "check_weights", "run", "brid
 
 const BOOTSTRAP = `
 import importlib.util, io, marshal, os, sys, warnings, zipfile
-
-# Pyodide turns off writing .pyc files. Modules imported from now on leave theirs in
-# __pycache__, for bytecode_file to reuse instead of compiling them again.
-sys.dont_write_bytecode = False
 
 # Pyodide 0.17's SciPy sources raise SyntaxWarnings when first compiled ("is" with a literal);
 # they are not the visitor's business. Warnings about the visitor's own code still show.
@@ -330,49 +350,50 @@ def guarded(function, *args):
                                        "traceback": cells.format_exception(exc, "<widget>")}}
 
 def imported_sources():
-    return [path for path in (getattr(m, "__file__", None) for m in list(sys.modules.values()))
-            if path and path.endswith(".py")]
+    """[path, where its bytecode goes] of every module imported from source."""
+    paths = {getattr(module, "__file__", None) or "" for module in list(sys.modules.values())}
+    return [[path, importlib.util.cache_from_source(path)] for path in sorted(paths)
+            if path.endswith(".py")]
 
 def bytecode_file(path):
     """[where Python looks for the bytecode of the source file at path, a checked hash-based
-    .pyc of it]."""
+    .pyc of it (PEP 552)]."""
     with open(path, "rb") as handle:
         source = handle.read()
     cached = importlib.util.cache_from_source(path)
     try:
         with open(cached, "rb") as handle:
-            written = handle.read()
-    except OSError:  # imported while Pyodide started, before writing was turned on
-        written = b""
-    # What Python wrote on import: a header (magic number, flags 0, the source's date and size),
-    # then the code. Reused only if it is of this very source.
+            existing = handle.read()
+    except OSError:  # imported as Python started, before sitecustomize
+        existing = b""
+    magic = importlib.util.MAGIC_NUMBER
+    checked = magic + (3).to_bytes(4, "little") + importlib.util.source_hash(source)
+    if existing[:16] == checked:  # put back from the kept bytecode
+        return [cached, existing]
+    # What Python wrote on import: a header (magic number, flags 0, the source's date and
+    # size), then the code. Reused only if it is of this very source.
     date_and_size = [int(os.stat(path).st_mtime), len(source)]
-    header = importlib.util.MAGIC_NUMBER + bytes(4) + b"".join(
-        (n & 0xFFFFFFFF).to_bytes(4, "little") for n in date_and_size)
-    if written[:16] == header:
-        code = written[16:]
-    else:
-        code = marshal.dumps(compile(source, path, "exec", dont_inherit=True))
-    checked_hash = (3).to_bytes(4, "little")
-    return [cached, importlib.util.MAGIC_NUMBER + checked_hash
-            + importlib.util.source_hash(source) + code]
+    written = magic + bytes(4) + b"".join((n & 0xFFFFFFFF).to_bytes(4, "little")
+                                          for n in date_and_size)
+    if existing[:16] == written:
+        return [cached, checked + existing[16:]]
+    return [cached, checked + marshal.dumps(compile(source, path, "exec", dont_inherit=True))]
 
 def versions():
     import numpy
     return {"python": sys.version.split()[0], "numpy": numpy.__version__}
 `;
 
-async function installStage(stage, downloads, { indexURL, bytecode }) {
+async function installStage(stage, downloads, indexURL) {
   if (stage.id === "python") {
-    keptBytecode = await bytecode;
-    bytecodeFound = keptBytecode !== null;
-    // Pyodide's scripts start while its WebAssembly still downloads (and compiles): Emscripten
-    // asks for it later, through instantiateWasm.
+    // Pyodide's scripts start while its WebAssembly and its file system still download (and
+    // the WebAssembly compiles): they are waited for when Emscripten needs them.
+    const which = (test) => [stage.files.filter(test), downloads.filter((_, i) => test(stage.files[i]))];
     const wasm = stage.files.findIndex((file) => file.url.endsWith(".wasm"));
     checkedWasm = downloads[wasm].then((download) => download.compiled);
-    checkedWasm.catch(() => {}); // a failed download is reported by instantiateWasm
-    const others = (list) => list.filter((_, i) => i !== wasm);
-    await keepChecked(others(stage.files), others(downloads));
+    checkedRuntimeData = keepChecked(...which((file) => file.url.endsWith(".data")));
+    [checkedWasm, checkedRuntimeData].forEach((promise) => promise.catch(() => {})); // reported below
+    await keepChecked(...which((file) => !/\.(wasm|data)$/.test(file.url)));
     self.importScripts(new URL("pyodide.js", indexURL).href);
     const failed = new Promise((resolve, reject) => {
       wasmFailed = reject;
@@ -412,15 +433,16 @@ async function boot(config) {
   for (const stage of config.stages) {
     for (const file of stage.files) file.url = new URL(file.url, SITE_ROOT).href;
   }
-  // Start every download at once; install stage by stage, in order, as their files arrive.
-  const downloads = config.stages.map(downloadStage);
-  const bytecode = findBytecode(config.stages);
+  // Start every download at once, Python's own first (the browser lets them go first where it
+  // can); install stage by stage, in order, as their files arrive.
+  const downloads = config.stages.map((stage, i) => downloadStage(stage, i ? "low" : "high"));
+  keptBytecode = findBytecode(config.stages);
   downloads.flat().forEach((promise) => promise.catch(() => {})); // reported in order below
   for (const [i, stage] of config.stages.entries()) {
     const total = stage.files.reduce((sum, file) => sum + file.size, 0);
     post({ type: "stage", stage: stage.id, state: "loading" });
     try {
-      await installStage(stage, downloads[i], { indexURL, bytecode });
+      await installStage(stage, downloads[i], indexURL);
     } catch (error) {
       post({ type: "stage", stage: stage.id, state: "error", message: error.message });
       throw new LoadError(`${stage.label}: ${error.message}`);
@@ -431,6 +453,7 @@ async function boot(config) {
   checkedCopies.clear();
   checkedData.clear();
   checkedWasm = null;
+  checkedRuntimeData = null;
   return toPlain(python.versions());
 }
 
