@@ -41,7 +41,6 @@ import logging
 import os
 import re
 import signal
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +48,12 @@ from typing import Any, Iterator
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx.superfences import SuperFencesException
 
 from labrunner.cells import run_cell
+from node_helper import NodeHelper
 
 log = logging.getLogger("mkdocs.plugins.code_cells")
 
@@ -65,7 +64,6 @@ NOBUILD_NOTE = "This cell is not run when the site is built: press Run to see wh
 WIDGET_FALLBACK = "This interactive widget runs Python in your browser; it needs JavaScript."
 WIDGET_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CELL_KEY = re.compile(r'data-cell-key="(\d+)"')
-CELL_VIEW = Path(__file__).resolve().parents[1] / "frontend/cell-view.mjs"
 
 
 @dataclass(frozen=True)
@@ -85,6 +83,7 @@ class _State:
 
 
 state = _State()
+code_views = NodeHelper("cell-view.mjs")  # a cell's code, rendered as its editor shows it
 
 
 # --- the fences -------------------------------------------------------------------------------
@@ -208,44 +207,6 @@ def run_page_cells(cells: list, page: str) -> list:
     return outputs
 
 
-# --- the code as the editor shows it ------------------------------------------------------------
-
-class CodeViews:
-    """``frontend/cell-view.mjs`` under Node, started once per build and asked once per page."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen | None = None
-
-    def render(self, codes: list) -> list:
-        """The HTML of each code in ``codes``: lines of spans coloured like the editor's."""
-        if self.process is None or self.process.poll() is not None:
-            try:
-                self.process = subprocess.Popen(
-                    ["node", str(CELL_VIEW)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE, text=True, encoding="utf-8")
-            except OSError as error:
-                raise PluginError(f"code cells need Node.js to show their code: {error}") from error
-        try:
-            self.process.stdin.write(json.dumps(codes) + "\n")
-            self.process.stdin.flush()
-            answer = self.process.stdout.readline()
-        except BrokenPipeError:  # Node ended at start
-            answer = ""
-        if not answer:
-            problem = self.process.stderr.read()
-            self.close()
-            raise PluginError(f"{CELL_VIEW.name} failed (run `npm ci`?): {problem}")
-        return json.loads(answer)
-
-    def close(self) -> None:
-        if self.process is not None:
-            self.process.communicate()  # closes stdin: Node ends
-            self.process = None
-
-
-code_views = CodeViews()
-
-
 # --- MkDocs events ----------------------------------------------------------------------------
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -277,7 +238,7 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
         return html_text
     cells = [state.cells[key] for key in keys]  # page order, also for cells inside tabs
     outputs = run_page_cells(cells, page.file.src_uri)
-    views = code_views.render([cell.code for cell in cells])
+    views = code_views.ask([cell.code for cell in cells])
     for index, (key, cell, segments, view) in enumerate(zip(keys, cells, outputs, views)):
         digest = hashlib.sha256(cell.code.encode()).hexdigest()[:16]
         flags = "".join(f' data-{option}=""' for option in sorted(cell.options))

@@ -7,7 +7,8 @@ The site carries everything it runs, so pages make no request to another origin:
 - ``cnnlab`` (``pysrc/cnnlab``) and ``labrunner`` (``hooks/labrunner``) as one zip;
 - the files in ``pretrained/``, at ``pretrained/`` in the site: the weights for pages that use
   the model (front matter below), the figures for pages to show;
-- KaTeX (math) and a CodeMirror bundle (the cells' editor, bundled by esbuild).
+- KaTeX's styles and fonts (the math is typeset at build time: math_typeset.py) and a
+  CodeMirror bundle (the cells' editor, bundled by esbuild).
 
 Where Pyodide comes from is one setting: ``extra.pyodide_url`` in ``mkdocs.yml`` (relative to
 the site root, or an absolute URL of another copy of the same release), overridden by the
@@ -49,7 +50,7 @@ PYODIDE_DIST = "node_modules/@pyodide/pyodide/dist"
 CORE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "pyodide.asm.data",
               "packages.json")
 PACKAGE_LABELS = {"numpy": "NumPy", "scipy": "SciPy"}
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+KATEX_FILES = ("katex.min.css",)
 EDITOR_ENTRY = "frontend/editor.js"
 PYTHON_SOURCES = ("pysrc/cnnlab", "hooks/labrunner")
 PRETRAINED_DIR = "pretrained"

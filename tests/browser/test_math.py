@@ -1,38 +1,32 @@
-"""Math (pymdownx.arithmatex + self-hosted KaTeX, docs/assets/javascripts/math.js) in Chromium."""
+"""Math (pymdownx.arithmatex, typeset by KaTeX at build time: hooks/math_typeset.py) in Chromium."""
 
 from __future__ import annotations
 
 MATH_PAGE = "chapter/05-output-size/"
 TEXT_PAGE = "contributing/authoring/"  # no math, no Python
 ALL_TYPESET = """() => {
-    const formulas = document.querySelectorAll('.arithmatex');
-    return formulas.length > 0
-        && [...formulas].every(f => f.querySelector('.katex') && !f.textContent.includes('\\\\('));
+    const formulas = [...document.querySelectorAll('.arithmatex')];
+    return formulas.length > 20
+        && formulas.every(f => f.querySelector('.katex') && !/\\\\[()[\\]]/.test(f.textContent));
 }"""
 
 
-def katex_requests(guard) -> list:
-    return [url for url in guard.requests if "/katex/" in url]
-
-
-def test_every_formula_is_typeset(open_page, guard):
-    page = open_page(MATH_PAGE)
-    page.wait_for_function(ALL_TYPESET)
-    assert page.locator(".arithmatex").count() > 20  # the page has many: typeset in batches
-    display = page.locator("div.arithmatex .katex-display")
-    assert display.count() > 0
-    # KaTeX's styles are there: a typeset fraction is laid out, not a row of TeX.
+def test_every_formula_is_typeset_in_the_page_as_served(new_context, site_url, guard):
+    page = new_context(java_script_enabled=False).new_page()
+    page.goto(site_url + MATH_PAGE)
+    assert page.evaluate(ALL_TYPESET)
+    assert page.locator("div.arithmatex .katex-display").count() > 0
+    # KaTeX's styles are there: a formula is set in KaTeX's fonts, not as a row of TeX.
     assert page.evaluate("getComputedStyle(document.querySelector('.katex')).fontFamily"
                          ).startswith("KaTeX_Main")
-    assert any(url.endswith("katex.min.css") for url in katex_requests(guard))
+    assert not [url for url in guard.requests if url.endswith(".js")]
 
 
-def test_a_page_without_math_loads_no_katex_and_instant_navigation_typesets(open_page, guard):
+def test_no_page_loads_katex_s_script(open_page, guard):
     page = open_page(TEXT_PAGE)
-    page.wait_for_load_state("networkidle")
-    assert page.locator(".arithmatex").count() == 0
-    assert katex_requests(guard) == []
-    page.locator(f'a.md-nav__link[href$="{MATH_PAGE}"]').first.click()
+    page.locator(f'a.md-nav__link[href$="{MATH_PAGE}"]').first.click()  # instant navigation
     page.wait_for_url(f"**/{MATH_PAGE}")
     page.wait_for_function(ALL_TYPESET)
-    assert katex_requests(guard)
+    katex = [url for url in guard.requests if "/katex/" in url]
+    assert any(url.endswith("katex.min.css") for url in katex)
+    assert not [url for url in katex if url.endswith(".js")]
