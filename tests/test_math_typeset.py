@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "hooks"))
 
 import math_typeset  # noqa: E402
+from strict_build import strict_build  # noqa: E402
 
 PAGE = SimpleNamespace(file=SimpleNamespace(src_uri="page.md"))
 
@@ -56,15 +55,8 @@ def test_node_is_started_again_after_the_build_ends():
 
 @pytest.mark.parametrize(("formula", "fails"), [("$x^2$", False), ("$\\frac{1}$", True)])
 def test_strict_build_fails_on_math_katex_cannot_typeset(tmp_path, formula, fails):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs/index.md").write_text(f"# Page\n\nA formula: {formula}.\n")
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: test
-        hooks: [{ROOT / "hooks/math_typeset.py"}]
-        markdown_extensions: [{{pymdownx.arithmatex: {{generic: true}}}}]
-        """))
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"],
-                           cwd=tmp_path, capture_output=True, text=True)
-    assert (build.returncode != 0) == fails, build.stderr
+    failed, errors, page = strict_build(tmp_path, f"# Page\n\nA formula: {formula}.\n",
+                                        "math_typeset.py", "{pymdownx.arithmatex: {generic: true}}")
+    assert failed == fails, errors
     if not fails:
-        assert 'class="katex"' in (tmp_path / "site/index.html").read_text()
+        assert 'class="katex"' in page

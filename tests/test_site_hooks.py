@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import textwrap
 import zipfile
 from io import BytesIO
 from pathlib import Path
@@ -21,6 +19,7 @@ import code_cells  # noqa: E402
 import site_runtime  # noqa: E402
 from labrunner import bridge  # noqa: E402
 from labrunner.cells import OUTPUT_LIMIT, run_cell  # noqa: E402
+from strict_build import strict_build  # noqa: E402
 
 
 def text_of(result: dict, kind: str) -> str:
@@ -200,15 +199,8 @@ def test_bad_runtime_front_matter_is_refused(runtime):
     ("```widget\nname: no-such-widget\n```", True),
 ])
 def test_strict_build_fails_on_unexpected_cell_outcomes(tmp_path, fence, fails):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs/index.md").write_text(f"# Page\n\n{fence}\n")
-    (tmp_path / "mkdocs.yml").write_text(textwrap.dedent(f"""\
-        site_name: test
-        hooks: [{ROOT / "hooks/code_cells.py"}]
-        markdown_extensions: [pymdownx.superfences]
-        """))
-    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"],
-                           cwd=tmp_path, capture_output=True, text=True)
-    assert (build.returncode != 0) == fails, build.stderr
+    failed, errors, page = strict_build(tmp_path, f"# Page\n\n{fence}\n", "code_cells.py",
+                                        "pymdownx.superfences")
+    assert failed == fails, errors
     if not fails:
-        assert "cnnlab-cell__output" in (tmp_path / "site/index.html").read_text()
+        assert "cnnlab-cell__output" in page
