@@ -16,8 +16,8 @@ environment variable ``CNNLAB_PYODIDE_URL`` at build time. Files are then not co
 
 A page that runs Python (it has cells or widgets, or front matter ``runtime:``) gets a status
 element listing the stages it loads with their sizes and checksums, which the page's worker
-verifies, and a small inline script that starts that worker as soon as the browser reads it.
-Front matter::
+verifies, and its ``<head>`` a small script that starts that worker before the rest of the page
+loads. Front matter::
 
     runtime:
       packages: [scipy]   # Pyodide packages besides NumPy
@@ -199,35 +199,49 @@ def stages(runtime: dict) -> list:
     return result
 
 
-# Starts the page's worker as soon as the browser reads the status element, instead of when
-# main.js runs (a module: after the whole page and the theme's scripts). main.js's Runtime takes
-# the worker over with what it sent meanwhile. On instant navigation the theme runs it again.
-EARLY_START = """<script>
-(function (status) {
-  var early = {worker: new Worker(%s), messages: [], error: null, started: performance.now()};
+# A page's Python worker starts as early as it can: in the page's <head>, before the stylesheets
+# and the theme's scripts load (main.js, a module, runs last: its Runtime takes the worker over
+# with what it sent meanwhile). The script after the status element sends it the page's files.
+# After an instant navigation the theme runs that script, not the new <head>'s: it starts the
+# worker itself, with the function every page's <head> defines for it (if the visitor came from
+# the 404 page, which has none, main.js starts it).
+START_WORKER = """<script>
+function cnnlabStartWorker(url) {
+  var early = {worker: new Worker(url), messages: [], error: null, started: performance.now()};
   early.worker.onmessage = function (event) { early.messages.push(event.data); };
   early.worker.onerror = function (event) {
     event.preventDefault();
     early.error = event.message || "unknown error";
   };
+  return early;
+}
+%s</script>"""
+START_HERE = "window.cnnlabWorker = cnnlabStartWorker(%s);\n"
+BOOT_WORKER = """<script>
+(function (status) {
+  var early = window.cnnlabWorker || (window.cnnlabStartWorker && cnnlabStartWorker(%s));
+  window.cnnlabWorker = null;
+  if (!early) return;
   early.worker.postMessage({type: "boot", id: 0, config: JSON.parse(status.dataset.config)});
   status.cnnlabWorker = early;
 })(document.currentScript.previousElementSibling);
 </script>"""
+HEAD_START = '<meta charset="utf-8">'  # the first element of every mkdocs-material page
+STATUS_ELEMENT = 'data-testid="runtime-status"'
 
 
 def status_element(runtime: dict, worker_url: str) -> str:
-    """The page's status element (with the files to load) and the script that starts them.
+    """The page's status element (with the files to load) and the script that boots the worker.
 
     ``worker_url``: ``worker.js`` relative to the page.
     """
     config = {"pyodide": settings.pyodide_url, "stages": stages(runtime)}
     return (
-        '<div class="cnnlab-runtime" data-testid="runtime-status" data-state="loading" '
+        f'<div class="cnnlab-runtime" {STATUS_ELEMENT} data-state="loading" '
         f'role="status" data-config="{html.escape(json.dumps(config))}">'
         '<p class="cnnlab-runtime__static">The outputs on this page were computed when the site '
         "was built. With JavaScript on, the page loads Python into your browser and runs the "
-        "code there.</p></div>" + EARLY_START % json.dumps(worker_url)
+        "code there.</p></div>" + BOOT_WORKER % json.dumps(worker_url)
     )
 
 
@@ -289,13 +303,24 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+def worker_script(page: Page) -> str:
+    """``worker.js`` relative to the page."""
+    return get_relative_url(WORKER_SCRIPT, page.url)
+
+
 def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     runs_python = "runtime" in page.meta or RUNNABLE_PAGE.search(html_text)
     if not runs_python:
         return html_text
-    worker_url = get_relative_url(WORKER_SCRIPT, page.url)
-    element = status_element(page_runtime(page.meta, page.file.src_uri), worker_url)
+    element = status_element(page_runtime(page.meta, page.file.src_uri), worker_script(page))
     heading_end = html_text.find("</h1>")
     at = heading_end + len("</h1>") if heading_end >= 0 else 0
     return html_text[:at] + element + html_text[at:]
 
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    """Every page's <head> gets START_WORKER; a page that runs Python starts its worker there."""
+    if HEAD_START not in output:
+        raise PluginError(f"{page.file.src_uri}: no {HEAD_START} to put the runtime's script after")
+    start = START_HERE % json.dumps(worker_script(page)) if STATUS_ELEMENT in page.content else ""
+    return output.replace(HEAD_START, HEAD_START + START_WORKER % start, 1)

@@ -98,12 +98,27 @@ function hex(buffer) {
   return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// The checksum tells whether a copy will do: a copy in the browser's cache is taken as it is,
+// without asking the server whether it changed (a round trip per file on a return visit); one
+// that does not check out is fetched again from the server. Without crypto.subtle (no secure
+// context) only the size is checked: the cache then asks the server as usual.
+const TRUST_CACHED = Boolean(self.crypto && self.crypto.subtle);
+
 /** The file's checked bytes, and for a .wasm file the Promise of its compiled module. */
 async function download(file, onBytes, priority) {
+  if (!TRUST_CACHED) return fetchChecked(file, onBytes, { priority });
+  try {
+    return await fetchChecked(file, onBytes, { priority, cache: "force-cache" });
+  } catch (error) {
+    return fetchChecked(file, onBytes, { priority, cache: "reload" });
+  }
+}
+
+async function fetchChecked(file, onBytes, options) {
   const name = fileName(file.url);
   let response;
   try {
-    response = await nativeFetch(file.url, { priority });
+    response = await nativeFetch(file.url, options);
   } catch (error) {
     throw new LoadError(`${name} could not be downloaded (${error.message})`);
   }
@@ -127,13 +142,12 @@ async function download(file, onBytes, priority) {
     }
     bytes.set(value, received);
     received += value.length;
-    onBytes(value.length);
+    onBytes(received);
   }
   if (received !== file.size) {
     throw new LoadError(`${name} has ${received} bytes, expected ${file.size}: incomplete`);
   }
-  // crypto.subtle exists in secure contexts (https, localhost); elsewhere the size check stays.
-  if (self.crypto && self.crypto.subtle) {
+  if (TRUST_CACHED) { // crypto.subtle exists in secure contexts (https, localhost)
     const digest = hex(await self.crypto.subtle.digest("SHA-256", bytes));
     if (digest !== file.sha256) throw new LoadError(`${name} is corrupt (checksum mismatch)`);
   }
@@ -143,17 +157,18 @@ async function download(file, onBytes, priority) {
 
 function downloadStage(stage, priority) {
   const total = stage.files.reduce((sum, file) => sum + file.size, 0);
-  let loaded = 0;
+  const received = stage.files.map(() => 0); // bytes of each file so far
   let reported = 0;
-  const progress = (n) => {
-    loaded += n;
+  const progress = (i, bytes) => {
+    received[i] = bytes;
     const now = performance.now();
     if (now - reported > 100) {
       reported = now;
+      const loaded = received.reduce((sum, n) => sum + n, 0);
       post({ type: "stage", stage: stage.id, state: "loading", loaded, total });
     }
   };
-  return stage.files.map((file) => download(file, progress, priority));
+  return stage.files.map((file, i) => download(file, (bytes) => progress(i, bytes), priority));
 }
 
 /** Makes checked files what Pyodide gets for their URLs (see the top of this part). */
