@@ -44,6 +44,8 @@ def flip_one_byte(route):
 @pytest.mark.parametrize(("target", "fault", "message"), [
     ("pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="not found"),
      "Python runtime: pyodide.asm.wasm could not be downloaded (HTTP 404)"),
+    ("pyodide.asm.data", flip_one_byte,
+     "Python runtime: pyodide.asm.data is corrupt (checksum mismatch)"),
     ("numpy.data", flip_one_byte, "NumPy: numpy.data is corrupt (checksum mismatch)"),
     ("python.zip", lambda route: route.fulfill(status=200, body=b"short"),
      "cnnlab: python.zip has 5 bytes, expected"),
