@@ -50,8 +50,9 @@ const nativeImportScripts = self.importScripts.bind(self);
 self.importScripts = (...urls) => {
   nativeImportScripts(...urls.map(redirect));
   // pyodide.asm.js defines _createPyodideModule(Module), which loadPyodide calls right after
-  // importing it: the Module it gets takes the checked files from here.
-  // It may come while the runtime's file system (pyodide.asm.data) still downloads.
+  // importing it, perhaps before the runtime's file system (pyodide.asm.data) has arrived: it
+  // waits for it here. The Module takes the checked files from the hooks below, and the kept
+  // bytecode before Python starts (prepareBytecode).
   const create = self._createPyodideModule;
   if (create && !create.handsCheckedFiles) {
     self._createPyodideModule = async (Module) => {
@@ -209,7 +210,7 @@ async function bytecodeEntry(stages) {
 }
 
 async function bytecodeStore() {
-  return self.caches && self.crypto.subtle ? self.caches.open(BYTECODE_CACHE) : null;
+  return self.caches && TRUST_CACHED ? self.caches.open(BYTECODE_CACHE) : null;
 }
 
 /** This page's kept bytecode, or null when there is none (or it does not check out). */
@@ -265,8 +266,9 @@ const SITECUSTOMIZE = ["/lib/python3.8/site-packages/sitecustomize.py", `import 
 sys.dont_write_bytecode = False
 `];
 
-/** Before Python starts: the bytecode kept by an earlier visit, and sitecustomize. Python
- * waits for them (an Emscripten run dependency), not its files and WebAssembly. */
+/** Before Python starts: the bytecode kept by an earlier visit, and sitecustomize. The kept
+ * bytecode may still be on its way from Cache Storage: Emscripten holds Python's start until
+ * it is written (a run dependency). */
 function prepareBytecode(Module) {
   Module.addRunDependency("cnnlab-bytecode");
   keptBytecode.then((kept) => {
