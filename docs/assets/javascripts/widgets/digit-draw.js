@@ -179,6 +179,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   let clearedAt = 0; // the version Clear made: older results are not shown
   const strokeEnds = new Map(); // version -> when its stroke ended
   let latest = null; // the result on screen
+  let overview = null; // kernels and receptive fields (cnnlab.inside.overview)
   let overviewGeneration = -1; // the Python that overview came from
 
   const pad = createPad({
@@ -212,7 +213,17 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     h("summary", {}, "Step by step: from the drawing to the 28×28 input"), stageFigures);
   stages.addEventListener("toggle", () => drawStages());
 
-  const network = createNetworkView();
+  // The network view (~500 elements) is built in a task after this one, so that neither task
+  // (nor the page's rendering after each) is long while the page opens; it shows what came
+  // meanwhile.
+  let network = null;
+  const networkSlot = h("div");
+  setTimeout(() => {
+    network = createNetworkView();
+    networkSlot.replaceWith(network.element);
+    if (overview) network.setOverview(overview);
+    if (latest) network.show(latest);
+  }, 0);
 
   element.replaceChildren(
     h("div", { class: "cnnlab-draw" },
@@ -228,7 +239,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
         h("p", { class: "cnnlab-draw__timing" }, "Forward pass ", latency, " ms, preprocessing ", preprocessTime,
           " ms: NumPy in this page."))),
     stages,
-    network.element,
+    networkSlot,
   );
 
   function setState(state, text = "") {
@@ -249,7 +260,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     latency.textContent = "–";
     preprocessTime.textContent = "–";
     blank(modelInput, 28, 28);
-    network.clear();
+    network?.clear();
     drawStages();
     setState(runtime.state === "ready" ? "empty" : "loading", text);
     element.dataset.shownVersion = version; // (show() corrects it for an older drawing)
@@ -272,7 +283,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
       latency.textContent = result.forward_ms.toFixed(1);
       preprocessTime.textContent = result.preprocess_ms === undefined ? "–" : result.preprocess_ms.toFixed(1);
       paintImage(modelInput, result.input);
-      network.show(result);
+      network?.show(result);
       drawStages();
       setState("done");
     }
@@ -345,7 +356,8 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   const stopReady = runtime.onReady(async () => {
     if (overviewGeneration !== runtime.generation) {
       try {
-        network.setOverview(await runtime.call("cnnlab.inside.overview"));
+        overview = await runtime.call("cnnlab.inside.overview");
+        network?.setOverview(overview);
         overviewGeneration = runtime.generation;
       } catch (error) {
         if (error.name !== "StoppedError") setState("error", `${error.name}: ${error.message}`);
