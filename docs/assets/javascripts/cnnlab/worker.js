@@ -196,6 +196,7 @@ async function keepChecked(files, downloads) {
 // Python simply compiles.
 const BYTECODE_CACHE = "cnnlab-bytecode";
 const BYTECODE_ENTRIES_KEPT = 6; // other pages load other packages; older builds' entries go
+const BYTECODE_BATCH = 40; // modules per call to Python while keeping
 let bytecodeKey = null; // this page's entry: a URL below the site's root, named by its files
 let keptBytecode = null; // Promise of [[path, Uint8Array]] found for this page, or of null
 const restoredBytecode = new Set(); // the paths of the .pyc files put back
@@ -285,21 +286,18 @@ function prepareBytecode(Module) {
   });
 }
 
-/** After a visit that imported modules whose bytecode was not put back: keep it, one module at
- * a time, so that the page's requests go first. */
+/** After a visit that imported modules whose bytecode was not put back: keep it, a few dozen
+ * modules at a time (some milliseconds each), so that the page's requests go first. */
 async function keepBytecode() {
   try {
     const store = await bytecodeStore();
     const sources = toPlain(python.imported_sources()); // [[path, its .pyc's path]]
     if (!store || sources.every(([, cached]) => restoredBytecode.has(cached))) return;
+    const paths = sources.map(([path]) => path);
     const files = [];
-    let slice = performance.now();
-    for (const [path] of sources) {
-      if (performance.now() - slice > 20) {
-        await new Promise((resolve) => setTimeout(resolve)); // requests waiting are handled now
-        slice = performance.now();
-      }
-      files.push(toPlain(python.bytecode_file(path)));
+    for (let i = 0; i < paths.length; i += BYTECODE_BATCH) {
+      await new Promise((resolve) => setTimeout(resolve)); // requests waiting are handled now
+      files.push(...toPlain(python.bytecode_files(paths.slice(i, i + BYTECODE_BATCH))));
     }
     const archive = packBytecode(files);
     const digest = hex(await self.crypto.subtle.digest("SHA-256", archive));
@@ -315,7 +313,7 @@ async function keepBytecode() {
 let pyodide = null;
 const python = {}; // proxies of the Python helpers defined in BOOTSTRAP
 const HELPERS = ["install_python", "install_file", "check_weights", "run", "bridge_call", "bridge_evaluate",
-  "guarded", "versions", "imported_sources", "bytecode_file"];
+  "guarded", "versions", "imported_sources", "bytecode_files"];
 
 const BOOTSTRAP = `
 import importlib.util, io, marshal, os, sys, warnings, zipfile
@@ -371,6 +369,9 @@ def imported_sources():
     paths = {getattr(module, "__file__", None) or "" for module in list(sys.modules.values())}
     return [[path, importlib.util.cache_from_source(path)] for path in sorted(paths)
             if path.endswith(".py")]
+
+def bytecode_files(paths):
+    return [bytecode_file(path) for path in paths]
 
 def bytecode_file(path):
     """[where Python looks for the bytecode of the source file at path, a checked hash-based
