@@ -25,6 +25,7 @@ const BLOCKS = [
   {
     name: "conv1",
     title: "conv1: 32 feature maps",
+    channels: 32,
     note: "32 kernels of 5×5 slide over the input (padding 2). Select a map to see its kernel.",
     variants: [
       { layer: "relu1", label: "after ReLU", size: 28 },
@@ -34,6 +35,7 @@ const BLOCKS = [
   {
     name: "conv2",
     title: "conv2: 64 feature maps",
+    channels: 64,
     note: "Each map sums 32 kernels of 5×5, one per conv1 map. Select a map, then a cell.",
     variants: [
       { layer: "relu2", label: "after ReLU", size: 14 },
@@ -41,8 +43,10 @@ const BLOCKS = [
     ],
   },
 ];
-const CHANNELS = { relu1: 32, pool1: 32, relu2: 64, pool2: 64 };
-const SIZES = { relu1: 28, pool1: 14, relu2: 14, pool2: 7 };
+// Maps and side of each layer shown, by layer name (relu1, pool1, relu2, pool2), from BLOCKS.
+const SHOWN = BLOCKS.flatMap((block) => block.variants.map((variant) => [variant, block.channels]));
+const CHANNELS = Object.fromEntries(SHOWN.map(([variant, channels]) => [variant.layer, channels]));
+const SIZES = Object.fromEntries(SHOWN.map(([variant]) => [variant.layer, variant.size]));
 const BLOCK_OF = { relu1: "conv1", pool1: "conv1", relu2: "conv2", pool2: "conv2" };
 const NAMES = { relu1: "conv1 after ReLU", pool1: "conv1 after pooling (pool1)",
   relu2: "conv2 after ReLU", pool2: "conv2 after pooling (pool2)" };
