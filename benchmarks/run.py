@@ -100,6 +100,7 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
             "warm_s": summary([seconds(v) for v in warm], 2),
             "baseline_warm_s": summary([seconds(v) for v in base_warm], 2),
             "warm_to_cold": summary([w / c for w, c in zip(warm, cold)], 3),
+            "bytecode_kept": sum(each("page", "cold", "bytecode_kept")),
             "stages_done_s": stages,
             "longest_task_ms": tasks,
             "longest_tasks_cold": worst,

@@ -45,6 +45,8 @@ PROBABILITIES = '[data-testid="probabilities"]'
 READY_TIMEOUT_MS = 300_000
 PREDICTION_TIMEOUT_MS = 60_000
 QUIET_S = 0.5  # a visit is over when the server has sent nothing for this long
+BYTECODE_CACHE = "cnnlab-bytecode"  # where the worker keeps Python's bytecode (bytecode.js)
+KEEP_TIMEOUT_MS = 30_000
 # What running Python costs a page: the runtime, cnnlab, the model's files.
 RUNTIME_PATHS = ("assets/pyodide/", "assets/runtime/", "pretrained/mnist_cnn")
 PACKAGE_FILE = re.compile(r"assets/pyodide/(\w+)\.data$")  # pyodide.asm.data is the core
@@ -194,6 +196,22 @@ def visit(site: Site, context: Any, path: str) -> dict:
     }
 
 
+def wait_bytecode_kept(page: Any) -> bool:
+    """Until the page has kept Python's bytecode for the next visit, which its worker does in
+    the background after ready (bytecode.js): a visitor who stays more than a few seconds lets it
+    finish. False if it did not within :data:`KEEP_TIMEOUT_MS`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            """async (name) => self.caches
+                && (await (await caches.open(name)).keys()).length > 0""",
+            arg=BYTECODE_CACHE, polling=100, timeout=KEEP_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 def rounded_task(task: dict) -> dict:
     return {"start_ms": round(task["start"], 1), "duration_ms": round(task["duration"], 1),
             "scripts": task["scripts"][:3], "rendering_ms": task["rendering"]}
@@ -244,7 +262,8 @@ def public(measured: dict) -> dict:
 
 def start_runs(site: Site, page: str, repeats: int) -> list:
     """``repeats`` pairs of (page, baseline), interleaved in alternating order so that both
-    see the same load on the machine. Each: a cold visit, then a warm one in the same profile."""
+    see the same load on the machine. Each: a cold visit (of the page: until it kept its
+    bytecode), then a warm one in the same profile."""
     runs = []
     for i in range(repeats):
         order = [page, BASELINE_URL] if i % 2 else [BASELINE_URL, page]
@@ -252,6 +271,8 @@ def start_runs(site: Site, page: str, repeats: int) -> list:
         for path in order:
             with fresh_profile(site) as context:
                 cold = visit(site, context, path)
+                if path == page:
+                    cold["bytecode_kept"] = wait_bytecode_kept(cold["tab"])
                 cold["tab"].close()  # the visitor leaves; the worker ends
                 warm = visit(site, context, path)
             run["page" if path == page else "baseline"] = {"cold": start_visit(cold),

@@ -200,34 +200,41 @@ def stages(runtime: dict) -> list:
 
 
 # A page's Python worker starts as early as it can: in the page's <head>, before the stylesheets
-# and the theme's scripts load (main.js, a module, runs last: its Runtime takes the worker over
-# with what it sent meanwhile). The script after the status element sends it the page's files.
-# After an instant navigation the theme runs that script, not the new <head>'s: it starts the
-# worker itself, with the function every page's <head> defines for it (if the visitor came from
-# the 404 page, which has none, main.js starts it).
+# and the theme's scripts load, with the page's files in its URL (worker.js says why; the same
+# config as the status element's: a script after that element would wait for the stylesheets,
+# and a message to the worker for the page's main thread). main.js, a
+# module, runs last: its Runtime takes the worker over with what it sent meanwhile. After an
+# instant navigation the theme runs the script after the status element, not the new <head>'s:
+# that script starts the worker itself, with the function every page's <head> defines for it
+# (if the visitor came from the 404 page, which has none, main.js starts it).
 START_WORKER = """<script>
-function cnnlabStartWorker(url) {
-  var early = {worker: new Worker(url), messages: [], error: null, started: performance.now()};
-  early.worker.onmessage = function (event) { early.messages.push(event.data); };
-  early.worker.onerror = function (event) {
+function cnnlabStartWorker(url, config) {
+  var worker = new Worker(url + "#" + encodeURIComponent(JSON.stringify(config)));
+  var early = {worker: worker, messages: [], error: null, started: performance.now()};
+  worker.onmessage = function (event) { early.messages.push(event.data); };
+  worker.onerror = function (event) {
     event.preventDefault();
     early.error = event.message || "unknown error";
   };
   return early;
 }
 %s</script>"""
-START_HERE = "window.cnnlabWorker = cnnlabStartWorker(%s);\n"
+START_HERE = "window.cnnlabWorker = cnnlabStartWorker(%s, %s);\n"
 BOOT_WORKER = """<script>
 (function (status) {
-  var early = window.cnnlabWorker || (window.cnnlabStartWorker && cnnlabStartWorker(%s));
+  var early = window.cnnlabWorker
+    || (window.cnnlabStartWorker && cnnlabStartWorker(%s, JSON.parse(status.dataset.config)));
   window.cnnlabWorker = null;
-  if (!early) return;
-  early.worker.postMessage({type: "boot", id: 0, config: JSON.parse(status.dataset.config)});
-  status.cnnlabWorker = early;
+  if (early) status.cnnlabWorker = early;
 })(document.currentScript.previousElementSibling);
 </script>"""
 HEAD_START = '<meta charset="utf-8">'  # the first element of every mkdocs-material page
 STATUS_ELEMENT = 'data-testid="runtime-status"'
+
+
+def page_config(runtime: dict) -> dict:
+    """What a page's worker loads: the Pyodide base URL and the stages with their files."""
+    return {"pyodide": settings.pyodide_url, "stages": stages(runtime)}
 
 
 def status_element(runtime: dict, worker_url: str) -> str:
@@ -235,7 +242,7 @@ def status_element(runtime: dict, worker_url: str) -> str:
 
     ``worker_url``: ``worker.js`` relative to the page.
     """
-    config = {"pyodide": settings.pyodide_url, "stages": stages(runtime)}
+    config = page_config(runtime)
     return (
         f'<div class="cnnlab-runtime" {STATUS_ELEMENT} data-state="loading" '
         f'role="status" data-config="{html.escape(json.dumps(config))}">'
@@ -276,12 +283,31 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def check_weights(folder: Path) -> None:
+    """Fails the build, saying why, where the weights that pages load do not load.
+
+    Browsers only compare the files with their checksums: what is checked here is what they get.
+    """
+    from cnnlab import weights  # the build's own cnnlab (pysrc/), as the pages'
+
+    try:
+        weights.load_pretrained(folder)
+    except (OSError, ValueError) as error:
+        raise PluginError(f"pages load the model weights but {folder} does not load: {error}") \
+            from error
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     packages: list = ["numpy"]
+    loads_weights = False
     for file in files.documentation_pages():
         meta = get_data(Path(file.abs_src_path).read_text(encoding="utf-8"))[1]
-        packages += page_runtime(meta, file.src_uri)["packages"]
+        runtime = page_runtime(meta, file.src_uri)
+        packages += runtime["packages"]
+        loads_weights = loads_weights or runtime["weights"]
     settings.packages = tuple(package_closure(packages))
+    if loads_weights:
+        check_weights(settings.root / PRETRAINED_DIR)
 
     def add(src_uri: str, path: Path) -> None:
         files.append(File.generated(config, src_uri, abs_src_path=str(path)))
@@ -318,9 +344,22 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     return html_text[:at] + element + html_text[at:]
 
 
+def script_json(value: object) -> str:
+    """``value`` as JSON that can stand inside a ``<script>`` element.
+
+    >>> print(script_json({"url": "</script>"}))
+    {"url": "<\\/script>"}
+    """
+    return json.dumps(value).replace("</", "<\\/")
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Every page's <head> gets START_WORKER; a page that runs Python starts its worker there."""
+    """Every page's <head> gets START_WORKER; a page that runs Python starts and boots its
+    worker there."""
     if HEAD_START not in output:
         raise PluginError(f"{page.file.src_uri}: no {HEAD_START} to put the runtime's script after")
-    start = START_HERE % json.dumps(worker_script(page)) if STATUS_ELEMENT in page.content else ""
+    start = ""
+    if STATUS_ELEMENT in page.content:
+        config = page_config(page_runtime(page.meta, page.file.src_uri))
+        start = START_HERE % (json.dumps(worker_script(page)), script_json(config))
     return output.replace(HEAD_START, HEAD_START + START_WORKER % start, 1)

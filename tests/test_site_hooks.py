@@ -166,6 +166,16 @@ def test_the_python_zip_holds_cnnlab_and_labrunner_and_is_reproducible():
     assert not [n for n in names if "__pycache__" in n]
 
 
+def test_the_build_checks_that_the_weights_load(tmp_path):
+    site_runtime.check_weights(ROOT / "pretrained")  # the committed ones load
+    for path in (ROOT / "pretrained").glob("*.*"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    weights_file = tmp_path / "mnist_cnn.npz"
+    weights_file.write_bytes(weights_file.read_bytes()[:-100])
+    with pytest.raises(PluginError, match=r"pages load the model weights but .* does not load"):
+        site_runtime.check_weights(tmp_path)
+
+
 @pytest.mark.parametrize(("configured", "override", "expected"), [
     ("assets/pyodide/", None, ("assets/pyodide/", True)),
     ("assets/pyodide", "", ("assets/pyodide/", True)),

@@ -50,6 +50,7 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
         assert run[who]["cold"]["files"]["assets/pyodide/pyodide.asm.wasm"] > 0
     assert set(run["page"]["cold"]["stages_ms"]) >= {"python", "numpy", "cnnlab", "weights"}
     summary = start["summary"]
+    assert summary["bytecode_kept"] == 1  # the warm visit had the first one's bytecode
     for key in ("cold_s", "baseline_cold_s", "cold_ratio", "warm_s", "warm_to_cold"):
         assert len(summary[key]["runs"]) == 1 and summary[key]["median"] > 0
     page_bytes = summary["bytes"]["page_cold"]

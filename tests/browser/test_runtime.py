@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -27,11 +28,26 @@ def test_loading_shows_stages_with_sizes_then_ready(open_page, wait_ready, guard
     assert stages.nth(1).inner_text().startswith(f"NumPy {sizes[1] / 1e6:.1f} MB")
     wait_ready(page)
     assert status.get_attribute("data-state") == "ready"
+    # The page's <head> started the worker with the same files, in its URL.
+    (worker,) = [w for w in page.workers if "cnnlab/worker.js" in w.url]
+    assert json.loads(unquote(worker.url.split("#", 1)[1])) == config
     # The worker's downloads are seen (and guarded), all of them below the sub-path.
     assert any(url.endswith("/cnn-lab/assets/pyodide/pyodide.asm.wasm") for url in guard.requests)
     assert all(url.startswith(site_url) for url in guard.requests if url.startswith("http"))
     # Only what the page loads: no SciPy anywhere in the requests.
     assert not any("scipy" in url.lower() for url in guard.requests)
+
+
+def test_a_worker_started_without_the_pages_files_says_so(open_page):
+    page = open_page("contributing/authoring/")  # no Python of its own
+    message = page.evaluate("""() => new Promise((resolve) => {
+        const url = new URL("../../assets/javascripts/cnnlab/worker.js", location.href);
+        const worker = new Worker(url);
+        worker.onmessage = (event) => { resolve(event.data); worker.terminate(); };
+    })""")
+    assert message["type"] == "error" and message["id"] == 0
+    assert message["error"]["message"] == (
+        "worker.js was started without the page's files (worker.js#<config>)")
 
 
 def flip_one_byte(route):

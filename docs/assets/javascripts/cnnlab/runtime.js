@@ -113,17 +113,16 @@ export class Runtime {
     const early = this.early;
     this.early = null; // a Retry or a Stop starts a new worker
     this.timings = { start: early ? early.started : performance.now() };
-    this.worker = early ? early.worker : new Worker(this.workerURL);
+    // The worker boots from the config in its URL (worker.js says why).
+    this.worker = early ? early.worker
+      : new Worker(`${this.workerURL}#${encodeURIComponent(JSON.stringify(this.config))}`);
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
       this.workerFailed(event.message);
     };
     this.emit("status");
-    if (!early) {
-      this.worker.postMessage({ type: "boot", id: 0, config: this.config });
-      return;
-    }
+    if (!early) return;
     early.messages.forEach((message) => this.receive(message));
     if (early.error !== null) this.workerFailed(early.error);
   }

@@ -4,10 +4,14 @@
  * page's files (Pyodide 0.17.1, NumPy, cnnlab, ...), boots Pyodide, and answers requests.
  * All the math is Python (cnnlab); this file only moves messages.
  *
+ * What to load comes in the worker's own URL: worker.js#<config as URI-encoded JSON>, the status
+ * element's data-config: {pyodide, stages: [{id, label, files: [{url, size, sha256}],
+ * packages?}]}, URLs relative to the site's root. (Not in a message: a message to a worker that
+ * is still starting waits for the page's main thread, busy laying out the page just then, for
+ * up to a few hundred ms on a first visit.) Booting is request 0: it ends in "ready" or an
+ * "error" with id 0.
+ *
  * Messages are small tagged objects. Page -> worker, each with a request id:
- *   {type: "boot", id, config}   the status element's data-config: {pyodide, stages: [{id, label,
- *                                files: [{url, size, sha256}], packages?}]}, URLs relative to
- *                                the site's root                        -> "ready"
  *   {type: "run",  id, code, label, fresh}   a code cell               -> "result" {ok, error, segments}
  *   {type: "call", id, name, args, kwargs}   a widget's function call  -> "result" value
  *   {type: "eval", id, code, vars}           a widget's snippet        -> "result" value
@@ -159,7 +163,8 @@ async function fetchChecked(file, onBytes, options) {
   return { bytes, compiled };
 }
 
-function downloadStage(stage, priority) {
+/** Downloads of the stage's files, started once ``after`` settled. */
+function downloadStage(stage, priority, after = Promise.resolve()) {
   const total = stage.files.reduce((sum, file) => sum + file.size, 0);
   const received = stage.files.map(() => 0); // bytes of each file so far
   let reported = 0;
@@ -172,7 +177,7 @@ function downloadStage(stage, priority) {
       post({ type: "stage", stage: stage.id, state: "loading", loaded, total });
     }
   };
-  return stage.files.map((file, i) => download(file, (bytes) => progress(i, bytes), priority));
+  return stage.files.map((file, i) => after.then(() => download(file, (bytes) => progress(i, bytes), priority)));
 }
 
 /** Makes checked files what Pyodide gets for their URLs (see the top of this part). */
@@ -190,7 +195,7 @@ async function keepChecked(files, downloads) {
 // --- Python -----------------------------------------------------------------------------------
 let pyodide = null;
 const python = {}; // proxies of the Python helpers defined in BOOTSTRAP
-const HELPERS = ["install_python", "install_file", "check_weights", "run", "bridge_call", "bridge_evaluate",
+const HELPERS = ["install_python", "install_file", "run", "bridge_call", "bridge_evaluate",
   "guarded", "versions", "imported_sources", "bytecode_files"];
 
 const BOOTSTRAP = `
@@ -218,11 +223,6 @@ def install_file(folder, name, data):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as handle:
         handle.write(as_bytes(data))
-
-def check_weights(folder):
-    # Load them once, so a bad file fails here, saying so, not in a widget later.
-    from cnnlab import weights
-    weights.load_pretrained(folder)
 
 page_namespace = {"__name__": "__main__"}
 
@@ -278,18 +278,10 @@ async function installStage(stage, downloads, indexURL) {
   } else if (stage.id === "cnnlab") {
     python.install_python(files[0].bytes);
   } else if (stage.id === "weights") {
+    // Checked like every file; that they load as weights, the build checked (site_runtime.py).
     const folder = `${PYTHON_HOME}/pretrained`;
     stage.files.forEach((file, i) => python.install_file(folder, fileName(file.url), files[i].bytes));
-    try {
-      python.check_weights(folder);
-    } catch (error) {
-      throw new LoadError(`the files could not be loaded: ${lastLine(error.message)}`);
-    }
   }
-}
-
-function lastLine(text) {
-  return String(text).trim().split("\n").pop();
 }
 
 async function boot(config) {
@@ -297,9 +289,13 @@ async function boot(config) {
   for (const stage of config.stages) {
     for (const file of stage.files) file.url = new URL(file.url, SITE_ROOT).href;
   }
-  // Start every download at once, Python's own first (the browser lets them go first where it
-  // can); install stage by stage, in order, as their files arrive.
-  const downloads = config.stages.map((stage, i) => downloadStage(stage, i ? "low" : "high"));
+  // Python's own files first, alone (its WebAssembly compiles as it arrives); the other stages'
+  // once those are in, while Python starts: on two cores, anything more at once slows Python's
+  // start more than it saves. Install stage by stage, in order, as their files arrive.
+  const [first, ...rest] = config.stages;
+  const firstDownloads = downloadStage(first, "high");
+  const firstIn = Promise.allSettled(firstDownloads);
+  const downloads = [firstDownloads, ...rest.map((stage) => downloadStage(stage, "low", firstIn))];
   keptBytecode = findBytecode(config.stages);
   downloads.flat().forEach((promise) => promise.catch(() => {})); // reported in order below
   for (const [i, stage] of config.stages.entries()) {
@@ -363,23 +359,32 @@ function fail(id, name, message, traceback = "") {
   post({ type: "error", id, error: { name, message, traceback } });
 }
 
-let booted = null; // the boot promise; requests wait for it
+const BOOT = 0; // the request id of booting
+
+/** Boots from the config in this worker's URL. */
+async function bootFromURL() {
+  let config = null;
+  try {
+    config = JSON.parse(decodeURIComponent(self.location.hash.slice(1)));
+  } catch (error) {
+    // reported below
+  }
+  if (!config || !Array.isArray(config.stages)) {
+    throw new LoadError("worker.js was started without the page's files (worker.js#<config>)");
+  }
+  return boot(config);
+}
+
+const booted = bootFromURL(); // requests wait for it
+booted.then((versions) => {
+  post({ type: "ready", id: BOOT, versions });
+  keepBytecode(); // in the background
+}, (error) => fail(BOOT, error.name || "Error", error.message || String(error)));
 
 async function handle(message) {
   const { type, id } = message;
-  if (type === "boot") {
-    booted = boot(message.config);
-    const versions = await booted;
-    post({ type: "ready", id, versions });
-    keepBytecode(); // in the background
-    return;
-  }
   if (!["run", "call", "eval"].includes(type)) {
     fail(id, "ProtocolError", `unknown message type ${JSON.stringify(type)}`);
-    return;
-  }
-  if (!booted) {
-    fail(id, "ProtocolError", `"${type}" before "boot"`);
     return;
   }
   await booted;
