@@ -33,7 +33,7 @@ def bar_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = rng.randint(0, 10, size=n).astype(np.uint8)
     images = np.zeros((n, 28, 28), np.uint8)
     for image, label in zip(images, labels):
-        top, left = rng.randint(3, 7), 2 + round(2.4 * label)
+        top, left = rng.randint(3, 7), 2 + round(2.4 * int(label))
         image[top:top + 18, left:left + 3] = rng.randint(180, 256)
     return images, labels
 

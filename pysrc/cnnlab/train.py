@@ -168,14 +168,14 @@ def train(args: argparse.Namespace) -> tuple[dict, list, float]:
     for epoch in range(len(history), args.epochs):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(params, optimiser, train_x, train_y, args, epoch)
+        training = time.perf_counter() - start  # the rate below: of training alone, unrounded
         row = {"epoch": epoch + 1, "train_loss": round(train_loss, 5),
                "train_accuracy": round(train_acc, 3), "lr": optimiser.lr}
         if len(valid_x):
             valid_loss, valid_acc = validate(params, valid_x, valid_y)
             row.update(valid_loss=round(valid_loss, 5), valid_accuracy=round(valid_acc, 3))
-        elapsed = time.perf_counter() - start  # unrounded: a short epoch may round to 0.0 s
-        row["seconds"] = round(elapsed, 1)
-        row["images_per_second"] = round(len(train_x) / elapsed, 1)
+        row["seconds"] = round(time.perf_counter() - start, 1)  # with validation
+        row["images_per_second"] = round(len(train_x) / training, 1)
         history.append(row)
         print("  ".join(f"{k} {v}" for k, v in row.items()), flush=True)
         save_checkpoint(args.checkpoint_dir, params, optimiser, history, args)
