@@ -35,7 +35,7 @@ import os
 import re
 import subprocess
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -70,6 +70,7 @@ class Settings:
     ships_pyodide: bool = True
     python_zip: bytes = b""
     packages: tuple = ()
+    page_configs: dict = field(default_factory=dict)  # src_uri -> what the page's worker loads
 
 
 settings = Settings()
@@ -237,12 +238,12 @@ def page_config(runtime: dict) -> dict:
     return {"pyodide": settings.pyodide_url, "stages": stages(runtime)}
 
 
-def status_element(runtime: dict, worker_url: str) -> str:
-    """The page's status element (with the files to load) and the script that boots the worker.
+def status_element(config: dict, worker_url: str) -> str:
+    """The page's status element (with the files to load: :func:`page_config`) and the script
+    that boots the worker.
 
     ``worker_url``: ``worker.js`` relative to the page.
     """
-    config = page_config(runtime)
     return (
         f'<div class="cnnlab-runtime" {STATUS_ELEMENT} data-state="loading" '
         f'role="status" data-config="{html.escape(json.dumps(config))}">'
@@ -280,6 +281,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     )
     _dist()
     settings.python_zip = python_zip()
+    settings.page_configs.clear()  # `mkdocs serve` builds again with the same module
     return config
 
 
@@ -338,7 +340,9 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     runs_python = "runtime" in page.meta or RUNNABLE_PAGE.search(html_text)
     if not runs_python:
         return html_text
-    element = status_element(page_runtime(page.meta, page.file.src_uri), worker_script(page))
+    config = page_config(page_runtime(page.meta, page.file.src_uri))
+    settings.page_configs[page.file.src_uri] = config  # for its <head>: on_post_page
+    element = status_element(config, worker_script(page))
     heading_end = html_text.find("</h1>")
     at = heading_end + len("</h1>") if heading_end >= 0 else 0
     return html_text[:at] + element + html_text[at:]
@@ -358,8 +362,6 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     worker there."""
     if HEAD_START not in output:
         raise PluginError(f"{page.file.src_uri}: no {HEAD_START} to put the runtime's script after")
-    start = ""
-    if STATUS_ELEMENT in page.content:
-        config = page_config(page_runtime(page.meta, page.file.src_uri))
-        start = START_HERE % (json.dumps(worker_script(page)), script_json(config))
+    config = settings.page_configs.get(page.file.src_uri)
+    start = START_HERE % (json.dumps(worker_script(page)), script_json(config)) if config else ""
     return output.replace(HEAD_START, HEAD_START + START_WORKER % start, 1)
