@@ -79,6 +79,10 @@ def start_rows(start: dict) -> list:
                   s["warm_s"], " s", 2),
         stats_row("Warm start ÷ cold start, same run", s["warm_to_cold"], "", 2,
                   f"≤ {WARM_TO_COLD_MAX}", lambda v: v <= WARM_TO_COLD_MAX),
+        stats_row("Warm start, baseline page (revisit, browser cache)", s["baseline_warm_s"],
+                  " s", 2),
+        stats_row("Baseline's warm start ÷ its cold start, same run (for comparison)",
+                  s["baseline_warm_to_cold"], "", 2),
         stats_row(f"Bytes, cold visit of {page}", scaled(cold_bytes["total"], MB), " MB", 2),
         stats_row(f"Bytes, warm visit of {page}", scaled(s["bytes"]["page_warm"], MB), " MB", 2),
         single_row("Model files fetched (`pretrained/`: weights, manifest)",
@@ -95,6 +99,8 @@ def start_rows(start: dict) -> list:
                  tasks["cold_runtime_load"]),
         task_row(f"Longest main-thread task, {page} warm, while the runtime loads",
                  tasks["warm_runtime_load"]),
+        task_row(f"Longest main-thread task, `{start['text_page']}` cold (no Python: the theme "
+                 "and the browser alone)", tasks["text_page_cold"]),
     ]
 
 
@@ -155,10 +161,11 @@ def details(record: dict) -> list:
             lines += [f"- `{name}`: {megabytes(size)}"
                       for name, size in start["summary"]["bytes"][key]["largest"]]
         worst = start["summary"]["longest_tasks_cold"]
-        for window, label in (("page_start", "before its runtime starts"),
-                              ("runtime_load", "while its runtime loads")):
-            lines += task_list(f"Longest main-thread tasks of the cold visits of "
-                               f"`{start['page']}`, {label}", worst[window])
+        for window, label in (("page_start", f"`{start['page']}`, before its runtime starts"),
+                              ("runtime_load", f"`{start['page']}`, while its runtime loads"),
+                              ("text_page", f"`{start['text_page']}` (no Python)")):
+            lines += task_list(f"Longest main-thread tasks of the cold visits of {label}",
+                               worst[window])
         lines += ["", "When each loading stage was done, seconds after navigation (median of the "
                   "cold visits):", "", "| Stage | " + " | ".join(("page", "baseline")) + " |",
                   "|---|--:|--:|"]

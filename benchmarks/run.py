@@ -88,9 +88,13 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
     tasks = {f"{visit}_{window}": task_summary([t[window] for t in each("page", visit,
                                                                           "longest_task_ms")])
              for visit in ("cold", "warm") for window in ("page_start", "runtime_load")}
+    # A page without Python: what the theme and the browser cost the main thread on their own.
+    tasks["text_page_cold"] = task_summary([site_bench.longest(run["long_tasks"])
+                                            for run in text_runs])
     cold_windows = [site_bench.load_windows(run["page"]["cold"]) for run in runs]
     worst = {window: longest_tasks([task for w in cold_windows for task in w[window]])
              for window in ("page_start", "runtime_load")}
+    worst["text_page"] = longest_tasks([task for run in text_runs for task in run["long_tasks"]])
     return {
         "page": page, "text_page": text_page, "baseline": site_bench.BASELINE_URL,
         "summary": {
@@ -100,6 +104,8 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
             "warm_s": summary([seconds(v) for v in warm], 2),
             "baseline_warm_s": summary([seconds(v) for v in base_warm], 2),
             "warm_to_cold": summary([w / c for w, c in zip(warm, cold)], 3),
+            # For comparison: how much a revisit saves a page that only boots the runtime.
+            "baseline_warm_to_cold": summary([w / c for w, c in zip(base_warm, base_cold)], 3),
             "bytecode_kept": sum(each("page", "cold", "bytecode_kept")),
             "stages_done_s": stages,
             "longest_task_ms": tasks,

@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 
-from benchmarks import report, site_server
+from benchmarks import report, site_bench, site_server
 
 DRAWINGS = 2
 
@@ -51,7 +51,8 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
     assert set(run["page"]["cold"]["stages_ms"]) >= {"python", "numpy", "cnnlab", "weights"}
     summary = start["summary"]
     assert summary["bytecode_kept"] == 1  # the warm visit had the first one's bytecode
-    for key in ("cold_s", "baseline_cold_s", "cold_ratio", "warm_s", "warm_to_cold"):
+    for key in ("cold_s", "baseline_cold_s", "cold_ratio", "warm_s", "warm_to_cold",
+                "baseline_warm_s", "baseline_warm_to_cold"):
         assert len(summary[key]["runs"]) == 1 and summary[key]["median"] > 0
     page_bytes = summary["bytes"]["page_cold"]
     assert "pretrained/mnist_cnn.npz" in page_bytes["weights_files"]
@@ -59,6 +60,8 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
     (text_visit,) = start["text_page_runs"]
     assert not text_visit["runs_python"] and text_visit["bytes"] > 0
     assert summary["bytes"]["text_page_cold"]["runtime_files"] == []
+    assert summary["longest_task_ms"]["text_page_cold"]["runs"] == [
+        site_bench.longest(text_visit["long_tasks"])]
 
     predict = record["predict"]
     assert len(predict["drawings"]) == DRAWINGS
