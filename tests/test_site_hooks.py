@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import py_compile
 import sys
 import zipfile
 from io import BytesIO
@@ -17,7 +20,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 import code_cells  # noqa: E402
 import site_runtime  # noqa: E402
-from labrunner import bridge  # noqa: E402
+from labrunner import bridge, worker  # noqa: E402
 from labrunner.cells import OUTPUT_LIMIT, run_cell  # noqa: E402
 from strict_build import strict_build  # noqa: E402
 
@@ -112,6 +115,72 @@ def test_call_and_evaluate_run_cnnlab_by_name():
     assert bridge.evaluate("from cnnlab import signal\nsignal.output_size(n, 3)", {"n": 5}) == 3
     with pytest.raises(ValueError, match="expected a dotted name"):
         bridge.call("print")
+
+
+# --- labrunner.worker -------------------------------------------------------------------------
+
+def test_requests_come_back_as_values_or_as_the_error_with_its_traceback():
+    assert worker.guarded(worker.call, "cnnlab.signal.output_size", [28, 5],
+                          {"p": 2}) == {"ok": True, "value": 28}
+    assert set(worker.guarded(worker.versions)["value"]) == {"python", "numpy"}
+    failed = worker.guarded(worker.evaluate, "undefined_name + 1", {})
+    assert failed["ok"] is False and failed["error"]["name"] == "NameError"
+    assert "undefined_name" in failed["error"]["message"]
+    assert "NameError" in failed["error"]["traceback"]
+
+
+def test_cells_share_the_page_namespace_unless_fresh():
+    worker.run("shared_value = 41", "<cell 1>", False)
+    assert text_of(worker.run("shared_value + 1", "<cell 2>", False), "value") == "42\n"
+    assert worker.run("shared_value", "<cell 3>", True)["error"] == "NameError"
+
+
+def test_imported_sources_name_each_module_file_and_where_its_bytecode_goes():
+    sources = dict(worker.imported_sources())
+    assert sources[worker.__file__] == importlib.util.cache_from_source(worker.__file__)
+    assert all(path.endswith(".py") for path in sources)
+
+
+def import_fresh(folder: Path, name: str):
+    """Imports module ``name`` from ``folder``, ignoring any earlier import of it."""
+    sys.modules.pop(name, None)
+    importlib.invalidate_caches()
+    sys.path.insert(0, str(folder))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize(("in_runtime_library", "flags"), [(True, 0b01), (False, 0b11)])
+def test_kept_bytecode_is_unchecked_only_for_the_runtime_library(tmp_path, in_runtime_library,
+                                                                 flags):
+    module = tmp_path / "kept_module.py"
+    module.write_text("VALUE = 1\n")
+    library = str(tmp_path) + "/" if in_runtime_library else "/not/the/runtime/"
+    cached, pyc = worker.bytecode_file(str(module), runtime_library=library)
+    assert int.from_bytes(pyc[4:8], "little") == flags
+    assert pyc[8:16] == importlib.util.source_hash(module.read_bytes())
+    Path(cached).parent.mkdir(exist_ok=True)
+    Path(cached).write_bytes(pyc)
+    assert import_fresh(tmp_path, "kept_module").VALUE == 1
+    # The source changes (as a file the visitor edits would): only checked bytecode notices.
+    module.write_text("VALUE = 2\n")
+    value = import_fresh(tmp_path, "kept_module").VALUE
+    assert value == (1 if in_runtime_library else 2)
+
+
+def test_kept_bytecode_reuses_the_code_python_wrote_and_what_was_put_back(tmp_path):
+    module = tmp_path / "written.py"
+    module.write_text("def f():\n    return 3\n")
+    cached = py_compile.compile(str(module),
+                                invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    written = Path(cached).read_bytes()
+    path, pyc = worker.bytecode_file(str(module))
+    assert path == cached and pyc[16:] == written[16:] and pyc[:16] != written[:16]
+    Path(cached).write_bytes(pyc)
+    assert worker.bytecode_file(str(module)) == [cached, pyc]  # put back: kept as it is
 
 
 # --- the build hooks --------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 /*
  * CNN Lab's Python worker, continued (loaded by worker.js with importScripts, so it shares the
- * worker's global scope: SITE_ROOT, hex, TRUST_CACHED, toPlain and the Python helpers it
- * names are worker.js's). It keeps the bytecode of the modules a page imports between visits.
+ * worker's global scope: SITE_ROOT, hex, TRUST_CACHED, toPlain and python, the proxies of
+ * hooks/labrunner/worker.py, are worker.js's). It keeps the bytecode of the modules a page
+ * imports between visits; the .pyc files themselves are made in Python (bytecode_file).
  */
 "use strict";
 
@@ -10,11 +11,13 @@
 // fresh file system on every visit: the 200-odd modules a page imports (the standard library,
 // NumPy, cnnlab) take about half a second to compile, most of a return visit's Python work.
 // So after a first visit the worker keeps their bytecode in Cache Storage, one entry per set of
-// Python files, and puts it back before Python starts. The .pyc files are "checked hash-based"
-// (PEP 552): Python uses one only while its source file is byte for byte the one it was compiled
-// from, so a kept file can never stand in for a changed one; the entry's own SHA-256 guards
-// against a damaged entry. Where Cache Storage is missing (not a secure context) or refuses,
-// Python simply compiles.
+// Python files, and puts it back before Python starts. The .pyc files are hash-based (PEP 552):
+// the runtime's own library's (the standard library, NumPy, SciPy) are "unchecked", since their
+// sources come only from the files whose checksums name the entry; all others (cnnlab's, the
+// visitor's) are "checked": Python uses one only while its source is byte for byte the one it
+// was compiled from (labrunner.worker.bytecode_file). The entry's own SHA-256 guards against a
+// damaged entry. Where Cache Storage is missing (not a secure context) or refuses, Python
+// simply compiles.
 const BYTECODE_CACHE = "cnnlab-bytecode";
 const BYTECODE_ENTRIES_KEPT = 6; // other pages load other packages; older builds' entries go
 const BYTECODE_BATCH = 40; // modules per call to Python while keeping
@@ -129,42 +132,3 @@ async function keepBytecode() {
     // not kept: the next visit compiles again
   }
 }
-
-// The Python side, added to worker.js's BOOTSTRAP: which modules were imported from source,
-// and a checked hash-based .pyc of each.
-const BYTECODE_HELPERS = `
-import importlib.util, marshal
-
-def imported_sources():
-    """[path, where its bytecode goes] of every module imported from source."""
-    paths = {getattr(module, "__file__", None) or "" for module in list(sys.modules.values())}
-    return [[path, importlib.util.cache_from_source(path)] for path in sorted(paths)
-            if path.endswith(".py")]
-
-def bytecode_files(paths):
-    return [bytecode_file(path) for path in paths]
-
-def bytecode_file(path):
-    """[where Python looks for the bytecode of the source file at path, a checked hash-based
-    .pyc of it (PEP 552)]."""
-    with open(path, "rb") as handle:
-        source = handle.read()
-    cached = importlib.util.cache_from_source(path)
-    try:
-        with open(cached, "rb") as handle:
-            existing = handle.read()
-    except OSError:  # imported as Python started, before sitecustomize
-        existing = b""
-    magic = importlib.util.MAGIC_NUMBER
-    checked = magic + (3).to_bytes(4, "little") + importlib.util.source_hash(source)
-    if existing[:16] == checked:  # put back from the kept bytecode
-        return [cached, existing]
-    # What Python wrote on import: a header (magic number, flags 0, the source's date and
-    # size), then the code. Reused only if it is of this very source.
-    date_and_size = [int(os.stat(path).st_mtime), len(source)]
-    written = magic + bytes(4) + b"".join((n & 0xFFFFFFFF).to_bytes(4, "little")
-                                          for n in date_and_size)
-    if existing[:16] == written:
-        return [cached, checked + existing[16:]]
-    return [cached, checked + marshal.dumps(compile(source, path, "exec", dont_inherit=True))]
-`;

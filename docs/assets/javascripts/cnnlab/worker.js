@@ -194,9 +194,11 @@ async function keepChecked(files, downloads) {
 
 // --- Python -----------------------------------------------------------------------------------
 let pyodide = null;
-const python = {}; // proxies of the Python helpers defined in BOOTSTRAP
-const HELPERS = ["install_python", "install_file", "run", "bridge_call", "bridge_evaluate",
-  "guarded", "versions", "imported_sources", "bytecode_files"];
+// Proxies of labrunner.worker's functions (hooks/labrunner/worker.py), once cnnlab's stage has
+// unpacked it; what comes before that is BOOTSTRAP's.
+const python = {};
+const REQUESTS = ["run", "call", "evaluate", "guarded", "versions", "imported_sources",
+  "bytecode_files"];
 
 const BOOTSTRAP = `
 import io, os, sys, warnings, zipfile
@@ -212,40 +214,17 @@ def as_bytes(data):
     return bytes(data.to_py() if hasattr(data, "to_py") else data)
 
 def install_python(data):
+    """Unpacks cnnlab and labrunner; returns labrunner.worker, which answers the requests."""
     target = os.path.join(os.getcwd(), "lib")
     zipfile.ZipFile(io.BytesIO(as_bytes(data))).extractall(target)
     sys.path.insert(0, target)
-    import cnnlab, labrunner.bridge, labrunner.cells
-    globals().update(bridge=labrunner.bridge, cells=labrunner.cells)
-    return cnnlab.__version__
+    import cnnlab, labrunner.worker
+    return labrunner.worker
 
 def install_file(folder, name, data):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as handle:
         handle.write(as_bytes(data))
-
-page_namespace = {"__name__": "__main__"}
-
-def run(code, label, fresh):
-    return cells.run_cell(code, {"__name__": "__main__"} if fresh else page_namespace, label)
-
-def bridge_call(name, args, kwargs):
-    return bridge.call(name, args, kwargs)
-
-def bridge_evaluate(code, variables):
-    return bridge.evaluate(code, variables)
-
-def guarded(function, *args):
-    try:
-        return {"ok": True, "value": function(*args)}
-    except Exception as exc:
-        return {"ok": False, "error": {"name": type(exc).__name__, "message": str(exc),
-                                       "traceback": cells.format_exception(exc, "<widget>")}}
-
-${BYTECODE_HELPERS}
-def versions():
-    import numpy
-    return {"python": sys.version.split()[0], "numpy": numpy.__version__}
 `;
 
 async function installStage(stage, downloads, indexURL) {
@@ -264,7 +243,7 @@ async function installStage(stage, downloads, indexURL) {
     });
     pyodide = await Promise.race([self.loadPyodide({ indexURL }), failed]);
     pyodide.runPython(BOOTSTRAP);
-    for (const name of HELPERS) python[name] = pyodide.globals.get(name);
+    for (const name of ["install_python", "install_file"]) python[name] = pyodide.globals.get(name);
     return;
   }
   const files = await Promise.all(downloads);
@@ -276,7 +255,9 @@ async function installStage(stage, downloads, indexURL) {
     // Importing NumPy takes most of its stage's time: do it here, where the status shows it.
     if (stage.id === "numpy") pyodide.runPython("import numpy");
   } else if (stage.id === "cnnlab") {
-    python.install_python(files[0].bytes);
+    const api = python.install_python(files[0].bytes);
+    for (const name of REQUESTS) python[name] = api[name];
+    api.destroy();
   } else if (stage.id === "weights") {
     // Checked like every file; that they load as weights, the build checked (site_runtime.py).
     const folder = `${PYTHON_HOME}/pretrained`;
@@ -390,10 +371,8 @@ async function handle(message) {
   await booted;
   let call;
   if (type === "run") call = callPython("run", message.code, message.label, Boolean(message.fresh));
-  if (type === "call") {
-    call = callPython("bridge_call", message.name, message.args || [], message.kwargs || {});
-  }
-  if (type === "eval") call = callPython("bridge_evaluate", message.code, message.vars || {});
+  if (type === "call") call = callPython("call", message.name, message.args || [], message.kwargs || {});
+  if (type === "eval") call = callPython("evaluate", message.code, message.vars || {});
   const { outcome, transfer } = call;
   if (outcome.ok) post({ type: "result", id, value: outcome.value }, transfer);
   else fail(id, outcome.error.name, outcome.error.message, outcome.error.traceback);
