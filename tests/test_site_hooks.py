@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import py_compile
 import sys
 import zipfile
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT / "hooks"))
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 import code_cells  # noqa: E402
+import search_worker  # noqa: E402
 import site_runtime  # noqa: E402
 from labrunner import bridge, worker  # noqa: E402
 from labrunner.cells import OUTPUT_LIMIT, run_cell  # noqa: E402
@@ -184,6 +186,21 @@ def test_kept_bytecode_reuses_the_code_python_wrote_and_what_was_put_back(tmp_pa
 
 
 # --- the build hooks --------------------------------------------------------------------------
+
+def test_pages_name_the_sites_search_worker_with_the_themes_behind_it():
+    theme = {"base": "..", "search": "../assets/javascripts/workers/search.1234.min.js",
+             "translations": {"search.result.none": "No <em>matching</em> documents"}}
+    page = ('<p>text</p><script id="__config" type="application/json">'
+            f'{json.dumps(theme)}</script><script src="bundle.js"></script>')
+    built = search_worker.on_post_page(page, None, None)
+    match = search_worker.THEME_CONFIG.search(built)
+    assert json.loads(match.group(2)) == {**theme, "search": (
+        "../assets/javascripts/cnnlab/search-worker.js#../workers/search.1234.min.js")}
+    assert built.startswith("<p>text</p>") and built.endswith('<script src="bundle.js"></script>')
+    assert search_worker.on_post_page("<p>no theme</p>", None, None) == "<p>no theme</p>"
+    with pytest.raises(ValueError, match="expected the theme's search worker under"):
+        search_worker.search_worker_url("search.js")
+
 
 def cells(*specs: tuple) -> list:
     return [code_cells.Cell(code, frozenset(options)) for code, *options in specs]
