@@ -17,8 +17,8 @@ test: $(VENV)/.installed node_modules/.installed chromium  ## every test: lint, 
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.installed node_modules/.installed chromium  ## performance benchmarks -> benchmarks/results/
-	$(BIN)/python -m benchmarks.run
+bench: $(VENV)/.installed node_modules/.installed chromium  ## performance benchmarks -> benchmarks/results/ (about 10 min, with the test suite's time)
+	$(BIN)/python -m benchmarks.run --with-test-suite
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

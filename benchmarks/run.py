@@ -1,6 +1,6 @@
 """CNN Lab's performance benchmarks: the site in headless Chromium, and the model natively.
 
-    make bench        # = python -m benchmarks.run
+    make bench        # = python -m benchmarks.run --with-test-suite
     python -m benchmarks.run [--repeats 5] [--drawings 50] [--only start,pages,predict,native]
                              [--with-test-suite] [--site DIR] [--out benchmarks/results]
 
