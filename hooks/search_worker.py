@@ -18,7 +18,7 @@ from mkdocs.structure.pages import Page
 
 from site_runtime import script_json
 
-THEME_CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)',
+THEME_CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>',
                           re.DOTALL)
 SCRIPTS = "assets/javascripts/"
 SEARCH_WORKER = SCRIPTS + "cnnlab/search-worker.js"
@@ -42,8 +42,8 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     match = THEME_CONFIG.search(output)
     if not match:
         return output
-    settings = json.loads(match.group(2))
+    settings = json.loads(match.group(1))
     if not settings.get("search"):
         return output
     settings["search"] = search_worker_url(settings["search"])
-    return output[:match.start(2)] + script_json(settings) + output[match.end(2):]
+    return output[:match.start(1)] + script_json(settings) + output[match.end(1):]

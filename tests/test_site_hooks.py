@@ -194,7 +194,7 @@ def test_pages_name_the_sites_search_worker_with_the_themes_behind_it():
             f'{json.dumps(theme)}</script><script src="bundle.js"></script>')
     built = search_worker.on_post_page(page, None, None)
     match = search_worker.THEME_CONFIG.search(built)
-    assert json.loads(match.group(2)) == {**theme, "search": (
+    assert json.loads(match.group(1)) == {**theme, "search": (
         "../assets/javascripts/cnnlab/search-worker.js#../workers/search.1234.min.js")}
     assert built.startswith("<p>text</p>") and built.endswith('<script src="bundle.js"></script>')
     assert search_worker.on_post_page("<p>no theme</p>", None, None) == "<p>no theme</p>"

@@ -22,7 +22,7 @@ const toPage = self.postMessage.bind(self);
 const listen = self.addEventListener.bind(self);
 
 // The theme's worker listens to messages and answers with postMessage: it gets this worker's
-// messages through handOn, and its answers go through answer.
+// messages through handOn, and its answers go through self.postMessage below.
 let handOn = null;
 self.addEventListener = (type, listener) => {
   if (type === "message") handOn = (data) => listener({ data });
