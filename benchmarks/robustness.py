@@ -43,8 +43,9 @@ from typing import Sequence
 import numpy as np
 from scipy import ndimage
 
-from cnnlab import evaluate, mnist, model
+from cnnlab import model
 from cnnlab.preprocess import preprocess, stroke_width
+from cnnlab.train import evaluate, mnist
 
 CANVAS = 280
 NOMINAL_BOX = 200.0

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Sequence
 
 from benchmarks import report, site_bench, site_server, train_speed
-from cnnlab.train import machine_description
+from cnnlab.train.trainer import machine_description
 
 GROUPS = ("start", "pages", "predict", "native")
 DRAW_PAGE = "draw/"

@@ -38,7 +38,7 @@ import numpy as np
 
 from cnnlab import backprop, model
 from cnnlab.optim import Adam
-from cnnlab.train import machine_description
+from cnnlab.train.trainer import machine_description
 
 Step = Callable[[], None]
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cnnlab import mnist
 from cnnlab import preprocess as pp
+from cnnlab.train import mnist
 
 SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 needs_real_mnist = pytest.mark.skipif(

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 from benchmarks import robustness
 
-from cnnlab import mnist, model
+from cnnlab import model
 from cnnlab import preprocess as pp
+from cnnlab.train import mnist
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from . import layers, model
+from . import layers
+from .architecture import CHAPTER, Network
 
 Cache = Any
 
@@ -150,56 +151,84 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray) -> tuple[floa
 
 def loss_and_gradients(
     params: dict[str, np.ndarray], x: np.ndarray, targets: np.ndarray,
-    rng: np.random.Generator | None = None, training: bool = True,
+    rng: np.random.Generator | None = None, training: bool = True, network: Network = CHAPTER,
 ) -> tuple[float, np.ndarray, dict[str, np.ndarray]]:
-    """Forward and backward pass of the whole network.
+    """Forward and backward pass of the whole network, layer by layer of ``network.layers``.
 
     Parameters
     ----------
-    params : the model's parameters (:data:`cnnlab.model.PARAM_SHAPES`)
+    params : the model's parameters (``network.param_shapes``)
     x : (N, 1, 28, 28) images; targets : (N,) class indices
     rng : random generator for dropout (needed when ``training``)
     training : apply dropout
+    network : the architecture (default: the book's, :data:`cnnlab.architecture.CHAPTER`)
 
     Returns
     -------
     loss : mean cross-entropy; logits : (N, 10); grads : dict named like ``params``
     """
-    p = params
-    # Channels last (see the module's docstring). ReLU comes after pooling here: max and
-    # ReLU commute, relu(max(z)) = max(relu(z)), and pooled maps have 4× fewer values.
-    # The gradients are the same too: a window's first maximum is the same before and
-    # after ReLU whenever the maximum is positive, and nothing flows back otherwise.
-    image = x.transpose(0, 2, 3, 1)
-    z1, conv1 = conv2d_forward(image, p["conv1.weight"], p["conv1.bias"], padding=2)
-    m1, pool1 = max_pool_forward(z1, 2)
-    h1 = np.maximum(m1, 0)
-    z2, conv2 = conv2d_forward(h1, p["conv2.weight"], p["conv2.bias"], padding=2)
-    m2, pool2 = max_pool_forward(z2, 2)
-    h2 = np.maximum(m2, 0)
-    flat = h2.transpose(0, 3, 1, 2).reshape(len(x), -1)  # PyTorch's flatten: (C, H, W) order
-    z3 = flat @ p["fc1.weight"].T + p["fc1.bias"]
-    a3 = np.maximum(z3, 0)
-    if training:  # inverted dropout, as layers.dropout, keeping the mask for backward
-        keep = rng.random(a3.shape) >= model.DROPOUT_P
-        mask = keep.astype(a3.dtype) / a3.dtype.type(1 - model.DROPOUT_P)
-        a3 = a3 * mask
-    logits = a3 @ p["fc2.weight"].T + p["fc2.bias"]
-    loss, dlogits = softmax_cross_entropy(logits, targets)
+    # Channels last (see the module's docstring). ReLU runs after the pooling that follows
+    # it: max and ReLU commute, relu(max(z)) = max(relu(z)), and pooled maps have 4× fewer
+    # values. The gradients are the same too: a window's first maximum is the same before
+    # and after ReLU whenever the maximum is positive, and nothing flows back otherwise.
+    steps = list(network.layers)
+    for k in range(len(steps) - 1):
+        if steps[k].kind == "relu" and steps[k + 1].kind == "max_pool2d":
+            steps[k], steps[k + 1] = steps[k + 1], steps[k]
+    h = x.transpose(0, 2, 3, 1)
+    tape = []  # (layer, what its backward needs), in forward order
+    for layer in steps:
+        h, saved = _forward_step(layer, h, params, training, rng, first=not tape)
+        tape.append((layer, saved))
+    loss, dh = softmax_cross_entropy(h, targets)
 
     grads: dict[str, np.ndarray] = {}
-    grads["fc2.weight"] = dlogits.T @ a3
-    grads["fc2.bias"] = dlogits.sum(axis=0)
-    da3 = dlogits @ p["fc2.weight"]
-    if training:
-        da3 *= mask
-    dz3 = da3 * (z3 > 0)
-    grads["fc1.weight"] = dz3.T @ flat
-    grads["fc1.bias"] = dz3.sum(axis=0)
-    n, h, w, c = h2.shape
-    dh2 = (dz3 @ p["fc1.weight"]).reshape(n, c, h, w).transpose(0, 2, 3, 1)
-    dz2 = max_pool_backward(dh2 * (m2 > 0), pool2)
-    dh1, grads["conv2.weight"], grads["conv2.bias"] = conv2d_backward(dz2, conv2)
-    dz1 = max_pool_backward(dh1 * (m1 > 0), pool1)
-    _, grads["conv1.weight"], grads["conv1.bias"] = conv2d_backward(dz1, conv1, need_dx=False)
-    return loss, logits, {name: grads[name] for name in model.PARAM_SHAPES}
+    for k in reversed(range(len(tape))):
+        dh = _backward_step(*tape[k], dh, grads)
+    return loss, h, {name: grads[name] for name in network.param_shapes}
+
+
+def _forward_step(layer: Any, h: np.ndarray, params: dict[str, np.ndarray], training: bool,
+                  rng: np.random.Generator | None, first: bool) -> tuple[np.ndarray, Cache]:
+    """One layer forward, channels last: its output and what its backward step needs."""
+    weight, bias = params.get(layer.name + ".weight"), params.get(layer.name + ".bias")
+    if layer.kind == "conv2d":
+        out, cache = conv2d_forward(h, weight, bias, padding=layer.padding)
+        return out, (cache, first)
+    if layer.kind == "max_pool2d":
+        return max_pool_forward(h, layer.kernel)
+    if layer.kind == "relu":
+        return np.maximum(h, 0), h
+    if layer.kind == "flatten":  # PyTorch's flatten: (C, H, W) order
+        return h.transpose(0, 3, 1, 2).reshape(len(h), -1), h.shape
+    if layer.kind == "linear":
+        return h @ weight.T + bias, (h, weight)
+    if not training:  # dropout at inference: the identity
+        return h, None
+    # Inverted dropout, as layers.dropout, keeping the mask for backward.
+    keep = rng.random(h.shape) >= layer.p
+    mask = keep.astype(h.dtype) / h.dtype.type(1 - layer.p)
+    return h * mask, mask
+
+
+def _backward_step(layer: Any, saved: Cache, dout: np.ndarray,
+                   grads: dict[str, np.ndarray]) -> np.ndarray | None:
+    """One layer backward: the gradient of its input; its parameters' gradients into ``grads``."""
+    if layer.kind == "conv2d":
+        cache, first = saved  # the first layer's input is the image: no gradient needed
+        dx, grads[layer.name + ".weight"], grads[layer.name + ".bias"] = conv2d_backward(
+            dout, cache, need_dx=not first)
+        return dx
+    if layer.kind == "max_pool2d":
+        return max_pool_backward(dout, saved)
+    if layer.kind == "relu":
+        return dout * (saved > 0)
+    if layer.kind == "flatten":
+        n, h, w, c = saved
+        return dout.reshape(n, c, h, w).transpose(0, 2, 3, 1)
+    if layer.kind == "linear":
+        h, weight = saved
+        grads[layer.name + ".weight"] = dout.T @ h
+        grads[layer.name + ".bias"] = dout.sum(axis=0)
+        return dout @ weight
+    return dout if saved is None else dout * saved  # dropout

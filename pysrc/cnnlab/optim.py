@@ -1,10 +1,15 @@
-"""Adam, the optimiser the book trains with (``torch.optim.Adam`` defaults)."""
+"""Adam, the optimiser the book trains with (``torch.optim.Adam`` defaults), and one
+training step: the offline trainer (:mod:`cnnlab.train`) and a page that trains in the
+browser both call :func:`train_step`."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+
+from . import backprop
+from .architecture import CHAPTER, Network
 
 
 class Adam:
@@ -71,3 +76,31 @@ class Adam:
         for name in self.params:
             self.m[name][...] = state["m." + name]
             self.v[name][...] = state["v." + name]
+
+
+def train_step(params: dict[str, np.ndarray], optimiser: Adam, x: np.ndarray,
+               targets: np.ndarray, rng: np.random.Generator,
+               network: Network = CHAPTER) -> tuple[float, np.ndarray]:
+    """One step of minibatch training: forward, backward, one Adam update of ``params``.
+
+    Parameters
+    ----------
+    params : the parameters ``optimiser`` updates in place
+    x : (N, 1, 28, 28) images in [0, 1]; targets : (N,) class indices
+    rng : random generator for dropout
+    network : the architecture of ``params``
+
+    Returns
+    -------
+    loss : the batch's mean cross-entropy before the update; logits : (N, 10)
+
+    >>> from cnnlab import model
+    >>> params = model.init_params(np.random.default_rng(0))
+    >>> x, t = np.zeros((2, 1, 28, 28), np.float32), np.array([3, 7])
+    >>> loss, logits = train_step(params, Adam(params), x, t, np.random.default_rng(1))
+    >>> round(loss, 2), logits.shape
+    (2.3, (2, 10))
+    """
+    loss, logits, grads = backprop.loss_and_gradients(params, x, targets, rng, network=network)
+    optimiser.step(grads)
+    return loss, logits

@@ -1,4 +1,4 @@
-"""The compact weights file of the pretrained model, and a converter from PyTorch.
+"""The compact weights file of the pretrained model: int8 per output channel.
 
 Format ``int8-per-channel-v1``: one ``.npz`` archive (a zip of ``.npy`` files,
 stored uncompressed) that plain NumPy reads, in the browser too. It holds
@@ -23,25 +23,25 @@ A manifest (JSON) next to the file describes it::
                  "sha256": "...", "bytes": 3285746},
      "parameters": {"conv1.weight": [32, 1, 5, 5], ...}, ...}
 
-This module imports only NumPy and the standard library (PyTorch only inside
-:func:`from_torch`): it is how the browser loads the model.
+This module imports only NumPy, the standard library and :mod:`cnnlab.architecture`:
+it is how the browser loads the model. The converter from PyTorch is offline code, in
+:mod:`cnnlab.train.convert`.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import json
 import os
-import pickle
-import sys
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Mapping, Union
 
 import numpy as np
+
+from .architecture import CHAPTER, Network
 
 PathLike = Union[str, os.PathLike]
 Source = Union[PathLike, bytes, bytearray, memoryview]
@@ -50,10 +50,6 @@ FORMAT = "int8-per-channel-v1"
 WEIGHTS_FILE = "mnist_cnn.npz"
 MANIFEST_FILE = "manifest.json"
 QMAX = 127
-
-#: Positions of the parametrised layers in the book's nn.Sequential, for a state dict
-#: saved from a Sequential built without names ("0.weight" ... "10.bias").
-SEQUENTIAL_INDEX = {"0": "conv1", "3": "conv2", "7": "fc1", "10": "fc2"}
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -116,12 +112,10 @@ def sha256_file(path: PathLike) -> str:
 
 
 # ---------------------------------------------------------------- encoding
-def _entries() -> dict[str, tuple[str, tuple[int, ...]]]:
+def _entries(network: Network = CHAPTER) -> dict[str, tuple[str, tuple[int, ...]]]:
     """Every archive entry but ``format``: key -> (dtype, shape), in the model's order."""
-    from .model import PARAM_SHAPES  # imported here so that model.py may import this module
-
     entries = {}
-    for name, shape in PARAM_SHAPES.items():
+    for name, shape in network.param_shapes.items():
         if len(shape) > 1:
             entries[name + ".int8"] = ("int8", shape)
             entries[name + ".scale"] = ("float32", shape[:1])
@@ -130,34 +124,29 @@ def _entries() -> dict[str, tuple[str, tuple[int, ...]]]:
     return entries
 
 
-def parameter_table() -> dict[str, list[int]]:
+def parameter_table(network: Network = CHAPTER) -> dict[str, list[int]]:
     """The manifest's ``parameters`` block: name -> shape as a list, in the model's order.
 
     >>> parameter_table()["conv2.weight"]
     [64, 32, 5, 5]
     """
-    from .model import PARAM_SHAPES
-
-    return {name: list(shape) for name, shape in PARAM_SHAPES.items()}
+    return {name: list(shape) for name, shape in network.param_shapes.items()}
 
 
-def encode_compact(params: Mapping[str, np.ndarray]) -> bytes:
-    """The bytes of the compact file for ``params`` (names and shapes of the model).
+def encode_compact(params: Mapping[str, np.ndarray], network: Network = CHAPTER) -> bytes:
+    """The bytes of the compact file for ``params`` (names and shapes of ``network``).
 
     Equal parameters give identical bytes, hence an identical SHA-256: the zip
     entries carry a fixed timestamp instead of the time of writing.
 
-    >>> from cnnlab.model import PARAM_SHAPES
-    >>> zeros = {name: np.zeros(shape, np.float32) for name, shape in PARAM_SHAPES.items()}
+    >>> zeros = {name: np.zeros(shape, np.float32) for name, shape in CHAPTER.param_shapes.items()}
     >>> data = encode_compact(zeros)
     >>> len(data), data == encode_compact(zeros)
     (3285746, True)
     >>> decode_compact(data)["fc1.weight"].shape
     (1024, 3136)
     """
-    from .model import check_params
-
-    check_params(params)
+    network.check_params(params)
     arrays = {"format": np.array(FORMAT)}
     for name, value in params.items():
         value = np.asarray(value, dtype=np.float32)
@@ -169,7 +158,7 @@ def encode_compact(params: Mapping[str, np.ndarray]) -> bytes:
             arrays[name] = value
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for key in ["format", *_entries()]:
+        for key in ["format", *_entries(network)]:
             member = io.BytesIO()
             np.lib.format.write_array(member, arrays[key], allow_pickle=False)
             info = zipfile.ZipInfo(key + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
@@ -206,8 +195,7 @@ def describe_weights(path: PathLike) -> dict[str, Any]:
     ``{"file": name, "format": "int8-per-channel-v1", "sha256": hex, "bytes": size}``
 
     >>> import tempfile
-    >>> from cnnlab.model import PARAM_SHAPES
-    >>> zeros = {name: np.zeros(shape, np.float32) for name, shape in PARAM_SHAPES.items()}
+    >>> zeros = {name: np.zeros(shape, np.float32) for name, shape in CHAPTER.param_shapes.items()}
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     sha256 = save_compact(zeros, Path(tmp, "mnist_cnn.npz"))
     ...     block = describe_weights(Path(tmp, "mnist_cnn.npz"))
@@ -240,7 +228,8 @@ def _read_archive(data: bytes, source: str) -> dict[str, np.ndarray]:
         raise ValueError(f"{source}: corrupt .npz archive ({err})") from None
 
 
-def decode_compact(data: bytes, source: str = "<bytes>") -> dict[str, np.ndarray]:
+def decode_compact(data: bytes, source: str = "<bytes>",
+                   network: Network = CHAPTER) -> dict[str, np.ndarray]:
     """float32 parameters from the bytes of a compact file, every entry checked.
 
     A damaged archive, another format, a missing or extra entry, a wrong dtype or
@@ -251,7 +240,7 @@ def decode_compact(data: bytes, source: str = "<bytes>") -> dict[str, np.ndarray
     if fmt is None or fmt.shape != () or fmt.dtype.kind != "U" or str(fmt[()]) != FORMAT:
         got = "no format entry" if fmt is None else f"format {fmt!r}"
         raise ValueError(f"{source}: expected format {FORMAT!r}, got {got}")
-    entries = _entries()
+    entries = _entries(network)
     missing = [key for key in entries if key not in arrays]
     extra = sorted(key for key in arrays if key not in entries)
     if missing or extra:
@@ -269,7 +258,7 @@ def decode_compact(data: bytes, source: str = "<bytes>") -> dict[str, np.ndarray
         if dtype == "int8" and (array == -QMAX - 1).any():
             raise ValueError(f"{source}: {key} holds -128, outside the symmetric range ±127")
     params = {}
-    for name in parameter_table():
+    for name in network.param_shapes:
         if name in arrays:
             params[name] = arrays[name]
         else:
@@ -326,10 +315,9 @@ def load_pretrained(source: Source, manifest: Mapping[str, Any] | None = None,
 
     Returns
     -------
-    dict name -> float32 array, with the names and shapes of ``model.PARAM_SHAPES``
+    dict name -> float32 array, with the names and shapes of ``CHAPTER.param_shapes``
 
-    >>> from cnnlab.model import PARAM_SHAPES
-    >>> ones = {name: np.ones(shape, np.float32) for name, shape in PARAM_SHAPES.items()}
+    >>> ones = {name: np.ones(shape, np.float32) for name, shape in CHAPTER.param_shapes.items()}
     >>> params = load_pretrained(encode_compact(ones))
     >>> params["conv1.weight"][0, 0, 0].tolist(), params["fc2.bias"].dtype.name
     ([1.0, 1.0, 1.0, 1.0, 1.0], 'float32')
@@ -355,101 +343,3 @@ def load_pretrained(source: Source, manifest: Mapping[str, Any] | None = None,
     if manifest is not None:
         check_manifest(data, manifest, name)
     return decode_compact(data, name)
-
-
-# ---------------------------------------------------------------- from PyTorch
-def _book_name(key: str) -> str:
-    """A state-dict key as the book names it: prefixes dropped, Sequential indices named.
-
-    >>> _book_name("module.model.7.weight"), _book_name("fc2.bias")
-    ('fc1.weight', 'fc2.bias')
-    """
-    while key.startswith(("module.", "model.")):
-        key = key.split(".", 1)[1]
-    layer, _, attribute = key.partition(".")
-    return f"{SEQUENTIAL_INDEX.get(layer, layer)}.{attribute}"
-
-
-def from_torch(path: PathLike) -> dict[str, np.ndarray]:
-    """float32 parameters from a PyTorch file of the book's model.
-
-    Accepts ``torch.save(model.state_dict(), path)`` or ``torch.save(model, path)``
-    for the book's ``nn.Sequential``, with keys named (``conv1.weight``) or numbered
-    (``0.weight``), optionally prefixed by ``model.`` or ``module.``. The file is
-    loaded with ``weights_only=True``: no code in it runs. Needs PyTorch >= 2.5.
-    """
-    try:
-        import torch
-    except ImportError:
-        raise ImportError(
-            "from_torch needs PyTorch, an optional extra: pip install torch"
-        ) from None
-    if not Path(path).is_file():
-        raise ValueError(f"no PyTorch file {path}")
-    nn = torch.nn
-    book_layers = [nn.Sequential, nn.Conv2d, nn.ReLU, nn.MaxPool2d, nn.Flatten, nn.Linear,
-                   nn.Dropout]
-    try:
-        with torch.serialization.safe_globals(book_layers):
-            loaded = torch.load(str(path), map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as err:
-        reason = str(err).strip().splitlines()[0]
-        raise ValueError(f"{path}: not a state dict or a pickled nn.Sequential of the book's "
-                         f"layers ({reason}); save model.state_dict() instead") from None
-    state = loaded.state_dict() if isinstance(loaded, nn.Module) else loaded
-    if not isinstance(state, Mapping):
-        raise ValueError(f"{path}: expected a state dict or a model, got {type(state).__name__}")
-    params = {}
-    for key, value in state.items():
-        name = _book_name(str(key))
-        if not isinstance(value, torch.Tensor):
-            raise ValueError(f"{path}: {key} is a {type(value).__name__}, not a tensor")
-        if name in params:
-            raise ValueError(f"{path}: two entries map to {name}")
-        params[name] = value.detach().cpu().to(torch.float32).numpy()
-    from .model import check_params
-
-    try:
-        check_params(params)
-    except ValueError as err:
-        raise ValueError(f"{path}: {err}") from None
-    return params
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m cnnlab.weights from-torch MODEL.pt --out DIR [--force]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m cnnlab.weights", description="Tools for the compact weights file."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    convert = commands.add_parser(
-        "from-torch", help="convert a PyTorch state dict or model of the book's network",
-    )
-    convert.add_argument("model", type=Path, metavar="MODEL.pt")
-    convert.add_argument("--out", type=Path, required=True, metavar="DIR",
-                         help=f"directory for {WEIGHTS_FILE} and {MANIFEST_FILE}")
-    convert.add_argument("--force", action="store_true", help="replace existing files")
-    args = parser.parse_args(argv)
-
-    weights_path, manifest_path = args.out / WEIGHTS_FILE, args.out / MANIFEST_FILE
-    existing = [str(p) for p in (weights_path, manifest_path) if p.exists()]
-    if existing and not args.force:
-        parser.error(f"{', '.join(existing)} exist; pass --force to replace them")
-    try:
-        params = from_torch(args.model)
-    except (ValueError, ImportError) as err:
-        parser.error(str(err))
-    args.out.mkdir(parents=True, exist_ok=True)
-    save_compact(params, weights_path)
-    manifest = {
-        "weights": describe_weights(weights_path),
-        "parameters": parameter_table(),
-        "source": {"converted_from": args.model.name, "sha256": sha256_file(args.model)},
-    }
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {weights_path} ({manifest['weights']['bytes']} bytes) and {manifest_path}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cnnlab import inside, layers, model, preprocess
+from cnnlab import layers, model, preprocess
+from cnnlab.pages import inside
 
 PAGE = "draw/"
 WEIGHTS = str(Path(__file__).resolve().parents[2] / "pretrained")

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from cells_check import numbers
 
-from cnnlab import digits, explain, model, signal
+from cnnlab import model, signal
+from cnnlab.pages import digits, explain
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK_X, BOOK_W = [1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2]

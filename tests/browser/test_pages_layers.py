@@ -15,7 +15,8 @@ import pytest
 from cells_check import FLOAT32, numbers
 from tests.chapter_examples import BOOK_W, BOOK_X, NOTES_X1, NOTES_X2
 
-from cnnlab import layer_demos, layers, model, signal
+from cnnlab import layers, model, signal
+from cnnlab.pages import layer_demos
 
 PRETRAINED = str(Path(__file__).resolve().parents[2] / "pretrained")
 WIDGET = '[data-testid="widget"]'

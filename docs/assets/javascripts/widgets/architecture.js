@@ -1,7 +1,7 @@
 /*
  * Widget "architecture": the MNIST network as a row of boxes, one per layer output, sized
  * by its shape, for a batch size the visitor picks. Python runs the network for the shapes:
- * cnnlab.layout.architecture(batch_size) (which calls cnnlab.model.layer_table).
+ * cnnlab.pages.layout.architecture(batch_size) (which calls cnnlab.model.layer_table).
  *
  * Options: batch (the starting batch size).
  * data-testid: batch-size (number input), batch-slider (range), layout (select NCHW/NHWC),
@@ -10,7 +10,7 @@
  */
 import { h, show } from "./model-kit.js";
 
-const MAX_BATCH = 64; // cnnlab.layout.MAX_BATCH: Python checks it too
+const MAX_BATCH = 64; // cnnlab.pages.layout.MAX_BATCH: Python checks it too
 const BOX_HEIGHT = 84; // px for 28 rows
 const number = new Intl.NumberFormat("en-US");
 
@@ -79,7 +79,7 @@ CNNLab.widgets.register("architecture", (element, options, runtime) => {
   };
 
   const update = () => {
-    show(status, runtime.call("cnnlab.layout.architecture", [batch.valueAsNumber], {}, { latest: element }), render);
+    show(status, runtime.call("cnnlab.pages.layout.architecture", [batch.valueAsNumber], {}, { latest: element }), render);
   };
   batch.addEventListener("input", () => {
     if (Number.isInteger(batch.valueAsNumber)) slider.value = batch.valueAsNumber;

@@ -1,7 +1,7 @@
 /*
  * Widget "augmentation": the chapter's augmentations applied to a digit and to a small colour
  * picture, re-rolled per click. Python draws and transforms the images:
- * cnnlab.samples.augmentation_gallery(seed, value=digit) returns uint8 pixels per panel.
+ * cnnlab.pages.samples.augmentation_gallery(seed, value=digit) returns uint8 pixels per panel.
  *
  * Options: digit (0-9, the digit drawn), seed (the first seed; each re-roll adds 1).
  * data-testid: reroll (button), seed (the seed shown), digit (select), panel (one figure per
@@ -43,7 +43,7 @@ CNNLab.widgets.register("augmentation", (element, options, runtime) => {
 
   const update = () => {
     seedText.textContent = String(seed);
-    const request = runtime.call("cnnlab.samples.augmentation_gallery", [seed], { value: Number(digit.value) }, { latest: element });
+    const request = runtime.call("cnnlab.pages.samples.augmentation_gallery", [seed], { value: Number(digit.value) }, { latest: element });
     show(status, request, render);
   };
   reroll.addEventListener("click", () => { seed += 1; update(); });

@@ -1,7 +1,7 @@
 /*
  * A convolution layer's channels as boxes: C_in input maps, a C_out × C_in grid of k × k
  * kernels (row o holds the C_in slices of output channel o's kernel) and C_out output maps,
- * drawn from the shapes cnnlab.layer_demos.channel_shapes measures by running
+ * drawn from the shapes cnnlab.pages.layer_demos.channel_shapes measures by running
  * cnnlab.layers.conv2d. Options: c_in, c_out, k, n, padding, stride.
  *
  * Test ids: input-c_in, input-c_out, input-k, input-n, input-padding, input-stride;
@@ -109,7 +109,7 @@ CNNLab.widgets.register("channel-shapes", (element, options, runtime) => {
   }
 
   const update = runUpdates(element, () => runtime.call(
-    "cnnlab.layer_demos.channel_shapes",
+    "cnnlab.pages.layer_demos.channel_shapes",
     [],
     Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, readNumber(input)])),
     { latest: "channel-shapes" },

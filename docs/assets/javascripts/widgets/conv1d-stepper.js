@@ -1,6 +1,6 @@
 /*
  * conv1d-stepper: a 1-D convolution (or cross-correlation) one output at a time.
- * The numbers come from cnnlab.explain.conv1d_steps in the page's Python; this only draws them.
+ * The numbers come from cnnlab.pages.explain.conv1d_steps in the page's Python; this only draws them.
  *
  * Options (the ```widget block): x, w (lists or "1, 3, 2" text), p, s (ints),
  *   flip (true: convolution, the kernel is flipped; false: cross-correlation),
@@ -17,7 +17,7 @@
 import { clearProblem, el, formatNumber, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
 
 const STEPS = `
-from cnnlab import explain
+from cnnlab.pages import explain
 explain.conv1d_steps(explain.parse_numbers(x, "x"), explain.parse_numbers(w, "w"), p, s, flip=flip)
 `;
 

@@ -2,7 +2,7 @@
  * 2-D convolution step by step: the zero-padded input, the kernel as it slides (rotated by
  * 180° for convolution), and the output. Hovering, tapping or tabbing to an output cell
  * highlights its window in the padded input and lists the products and their sum. All numbers
- * come from cnnlab.layer_demos.conv2d_breakdown (which uses cnnlab.signal.conv2d).
+ * come from cnnlab.pages.layer_demos.conv2d_breakdown (which uses cnnlab.signal.conv2d).
  * Options: X, W (nested lists), p, s (ints, both axes), flip (default true).
  *
  * Test ids: input-X, input-W (textareas), input-p, input-s, input-flip; shape (the output-size
@@ -16,7 +16,7 @@ import { el, formatNumber, messageArea, updateOnInput } from "./basics-kit.js";
 import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
 
 const MAX_SIZE = 10;
-const CODE = `from cnnlab import layer_demos
+const CODE = `from cnnlab.pages import layer_demos
 X = layer_demos.parse_matrix(x_text, "X", max_size=${MAX_SIZE})
 W = layer_demos.parse_matrix(w_text, "W", max_size=${MAX_SIZE})
 dict(layer_demos.conv2d_breakdown(X, W, p=p, s=s, flip=flip), input_shape=list(X.shape))`;

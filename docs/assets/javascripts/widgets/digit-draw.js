@@ -5,7 +5,7 @@
  * The visitor draws on a transparent canvas (mouse, touch or pen through pointer events; or
  * the keyboard: arrow keys move the pen, Space puts it down and lifts it, Delete clears).
  * Drawing needs no Python. When a stroke ends, the canvas's RGBA pixels go at once to
- * cnnlab.inside.inspect_drawing — cnnlab.preprocess, then cnnlab.model.forward with every
+ * cnnlab.pages.inside.inspect_drawing — cnnlab.preprocess, then cnnlab.model.forward with every
  * activation — in one call with {latest: "predict"}. That is the debounce: while Python is busy
  * with one drawing, the strokes that end meanwhile wait as one request, for the newest drawing,
  * so there is never a queue of stale ones (and no timer delays the first).
@@ -179,7 +179,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   let clearedAt = 0; // the version Clear made: older results are not shown
   const strokeEnds = new Map(); // version -> when its stroke ended
   let latest = null; // the result on screen
-  let overview = null; // kernels and receptive fields (cnnlab.inside.overview)
+  let overview = null; // kernels and receptive fields (cnnlab.pages.inside.overview)
   let overviewGeneration = -1; // the Python that overview came from
 
   const pad = createPad({
@@ -335,7 +335,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
       showEmpty();
       return;
     }
-    request("cnnlab.inside.inspect_drawing", [pad.pixels(), [PAD, PAD, 4]], version);
+    request("cnnlab.pages.inside.inspect_drawing", [pad.pixels(), [PAD, PAD, 4]], version);
   }
 
   function clear() {
@@ -350,13 +350,13 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   element.addEventListener("cnnlab-draw-input", (event) => {
     version += 1;
     element.dataset.version = version;
-    request("cnnlab.inside.inspect_input", [Float32Array.from(event.detail)], version);
+    request("cnnlab.pages.inside.inspect_input", [Float32Array.from(event.detail)], version);
   });
 
   const stopReady = runtime.onReady(async () => {
     if (overviewGeneration !== runtime.generation) {
       try {
-        overview = await runtime.call("cnnlab.inside.overview");
+        overview = await runtime.call("cnnlab.pages.inside.overview");
         network?.setOverview(overview);
         overviewGeneration = runtime.generation;
       } catch (error) {

@@ -2,7 +2,7 @@
  * "Inside the network", the lower half of the digit-draw widget: the feature maps of conv1
  * and conv2 (after ReLU or after pooling), the selected map enlarged with conv1's 5×5 kernel
  * or the receptive field of a selected cell, fc1's activations and the logits. Every number
- * comes from cnnlab.inside (inspect_drawing, overview) in the page's Python; this module
+ * comes from cnnlab.pages.inside (inspect_drawing, overview) in the page's Python; this module
  * draws them. Not a widget itself: digit-draw.js builds it.
  *
  * Test ids:
@@ -54,7 +54,7 @@ const FC1_COLUMNS = 128;
 
 export function createNetworkView() {
   let result = null; // the latest inspect_drawing / inspect_input result
-  let overview = null; // kernels and receptive fields (cnnlab.inside.overview)
+  let overview = null; // kernels and receptive fields (cnnlab.pages.inside.overview)
   const selected = { layer: "relu1", channel: 0, i: 14, j: 14 };
   const scales = {}; // layer -> largest activation (one colour scale per layer)
 

@@ -1,6 +1,6 @@
 /*
  * Dropout on a grid of hidden units: the activations, one random mask drawn by
- * cnnlab.layers.dropout (through cnnlab.layer_demos.dropout_demo) with the visitor's p, and
+ * cnnlab.layers.dropout (through cnnlab.pages.layer_demos.dropout_demo) with the visitor's p, and
  * the kept units scaled by 1 / (1 - p). "New mask" draws another. Options: p, rows, cols.
  *
  * Test ids: input-p (range), p-value, reroll (button); units-before, units-after (grids of
@@ -68,7 +68,7 @@ CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
   }
 
   const update = runUpdates(element, () => runtime.call(
-    "cnnlab.layer_demos.dropout_demo",
+    "cnnlab.pages.layer_demos.dropout_demo",
     [Number(pInput.value)],
     { seed, shape: [options.rows ?? 8, options.cols ?? 8] },
     { latest: "dropout-mask" },

@@ -1,7 +1,7 @@
 /*
  * feature-maps: the pretrained network's conv1 kernels and, for a synthetic digit drawn by
- * NumPy (cnnlab.digits), its conv1 and conv2 feature maps, all from
- * cnnlab.explain.digit_feature_maps in the page's Python. Needs `runtime: {weights: true}`.
+ * NumPy (cnnlab.pages.digits), its conv1 and conv2 feature maps, all from
+ * cnnlab.pages.explain.digit_feature_maps in the page's Python. Needs `runtime: {weights: true}`.
  *
  * Options: digit (0-9, default 3), slant (default 0),
  *   panels: which of "input", "kernels", "conv1", "conv2" to show (default all).
@@ -79,7 +79,7 @@ CNNLab.widgets.register("feature-maps", (element, options, runtime) => {
     buttons.forEach((button, d) => button.setAttribute("aria-pressed", String(d === digit)));
     element.dataset.state = "running";
     try {
-      const result = await runtime.call("cnnlab.explain.digit_feature_maps", [digit, Number(slant.value)], {}, { latest: "maps" });
+      const result = await runtime.call("cnnlab.pages.explain.digit_feature_maps", [digit, Number(slant.value)], {}, { latest: "maps" });
       clearProblem(message);
       if (panels.input) {
         const image = panels.input.firstChild || el("canvas", { className: "cnnlab-maps__map cnnlab-maps__map--input", testid: "input-image", attrs: { role: "img", "aria-label": "the digit, 28×28 pixels" } });

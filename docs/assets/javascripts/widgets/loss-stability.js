@@ -1,7 +1,7 @@
 /*
  * Widget "loss-stability": a cross-entropy computed naively (through probabilities) and
  * stably (from logits), side by side, as a logit moves between -1000 and 1000.
- * Python computes: cnnlab.stability.binary_losses / categorical_losses.
+ * Python computes: cnnlab.pages.stability.binary_losses / categorical_losses.
  *
  * Options: kind ("binary" | "categorical"), logit (start value), target (0/1, or a class).
  * Binary: one logit z. Categorical: logits (z, 0.8, 2.1), the chapter's example with its
@@ -94,8 +94,8 @@ CNNLab.widgets.register("loss-stability", (element, options, runtime) => {
     const z = number.valueAsNumber; // NaN when the field is empty or not a number
     const t = Number(target.value);
     const request = kind === "binary"
-      ? runtime.call("cnnlab.stability.binary_losses", [z, t], {}, { latest: element })
-      : runtime.call("cnnlab.stability.categorical_losses", [[z, ...OTHER_LOGITS], t], {}, { latest: element });
+      ? runtime.call("cnnlab.pages.stability.binary_losses", [z, t], {}, { latest: element })
+      : runtime.call("cnnlab.pages.stability.categorical_losses", [[z, ...OTHER_LOGITS], t], {}, { latest: element });
     show(status, request, render);
   };
 

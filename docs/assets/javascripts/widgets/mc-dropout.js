@@ -2,7 +2,7 @@
  * Monte-Carlo dropout: a digit between two synthetic digits goes through the pretrained
  * network `passes` times with dropout switched on; per class the chart shows the range of
  * probabilities over the passes (bar), their mean (dot) and the probability with dropout off
- * (tick). Numbers from cnnlab.layer_demos.mc_dropout_summary. Options: first, second, mix,
+ * (tick). Numbers from cnnlab.pages.layer_demos.mc_dropout_summary. Options: first, second, mix,
  * passes.
  *
  * Test ids: input-first, input-second (selects), input-mix (range), mix-value, input-passes,
@@ -12,7 +12,7 @@
 import { el, formatNumber, messageArea, paint, updateOnInput } from "./basics-kit.js";
 import { numberField, readNumber, runUpdates, svg } from "./layers-kit.js";
 
-const CODE = `from cnnlab import layer_demos
+const CODE = `from cnnlab.pages import layer_demos
 layer_demos.mc_dropout_summary(first, second, mix, passes=passes, seed=seed)`;
 const LEFT = 22; // x of probability 0 in the chart
 const WIDTH = 290; // chart width of probability 0..1

@@ -1,7 +1,7 @@
 /*
  * Parameters of a convolution layer against a fully connected layer that maps the same
  * n1 × n2 × C_in input to the same n1 × n2 × C_out output ("same" padding, stride 1). The
- * counts come from cnnlab.layer_demos.parameter_comparison; the bars are drawn on a log scale.
+ * counts come from cnnlab.pages.layer_demos.parameter_comparison; the bars are drawn on a log scale.
  * Options: n1, n2, m1, m2, c_in, c_out.
  *
  * Test ids: input-n1, input-n2, input-m1, input-m2, input-c_in, input-c_out; output-shape;
@@ -59,7 +59,7 @@ CNNLab.widgets.register("param-compare", (element, options, runtime) => {
   }
 
   const update = runUpdates(element, () => runtime.call(
-    "cnnlab.layer_demos.parameter_comparison",
+    "cnnlab.pages.layer_demos.parameter_comparison",
     FIELDS.map(([name]) => readNumber(inputs[name])),
     {},
     { latest: "param-compare" },

@@ -1,7 +1,7 @@
 /*
  * Max or mean pooling of two matrices side by side, with size and stride controls. Hovering,
  * tapping or tabbing to an output cell highlights its window in both inputs (and, for max
- * pooling, the element that won). The numbers come from cnnlab.layer_demos.pool_breakdown
+ * pooling, the element that won). The numbers come from cnnlab.pages.layer_demos.pool_breakdown
  * (cnnlab.layers.max_pool2d / avg_pool2d).
  * Options: matrices (a list of two nested lists), names (their labels), size, stride, mode.
  *
@@ -15,7 +15,7 @@ import { el, messageArea, updateOnInput } from "./basics-kit.js";
 import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
 
 const CODE = `import numpy as np
-from cnnlab import layer_demos
+from cnnlab.pages import layer_demos
 results = [layer_demos.pool_breakdown(X, size=size, stride=stride, mode=mode) for X in matrices]
 outputs = [r["output"] for r in results]
 {"results": results, "inputs": [np.asarray(X, dtype=float) for X in matrices],

@@ -1,6 +1,6 @@
 /*
  * shift-equivariance: move a synthetic digit by (dy, dx) pixels and compare the pretrained
- * network's layers before and after (cnnlab.explain.shift_response in the page's Python).
+ * network's layers before and after (cnnlab.pages.explain.shift_response in the page's Python).
  * conv1's map moves with the digit (equivariance: the gap is 0 while no ink leaves the frame);
  * the relative change of each layer's output shrinks through the pooling layers.
  * Needs `runtime: {weights: true}`.
@@ -13,7 +13,7 @@
 import { clearProblem, el, formatNumber, messageArea, paint, showProblem, updateOnInput } from "./basics-kit.js";
 
 const RESPONSE = `
-from cnnlab import digits, explain
+from cnnlab.pages import digits, explain
 explain.shift_response(digits.draw_digit(digit), explain.pretrained(), dy, dx, channel)
 `;
 const LAYERS = { relu1: "conv1 + ReLU", pool1: "pool1", relu2: "conv2 + ReLU", pool2: "pool2", fc2: "logits (fc2)" };

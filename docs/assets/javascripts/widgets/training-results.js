@@ -1,7 +1,7 @@
 /*
  * Widget "training-results": the shipped model's test results from pretrained/manifest.json —
  * misclassified images per digit as bars, and the confusion matrix as a grid to explore.
- * Python reads and summarises the manifest: cnnlab.results.load_results("pretrained").
+ * Python reads and summarises the manifest: cnnlab.pages.results.load_results("pretrained").
  *
  * data-testid: accuracy (test accuracy, float32 and compact), bar (one per digit: data-digit,
  * data-accuracy, data-errors), cell (the 100 matrix cells: data-true, data-predicted,
@@ -96,5 +96,5 @@ CNNLab.widgets.register("training-results", (element, options, runtime) => {
     select(i, j, true);
   });
 
-  runtime.onReady(() => show(status, runtime.call("cnnlab.results.load_results", ["pretrained"]), render));
+  runtime.onReady(() => show(status, runtime.call("cnnlab.pages.results.load_results", ["pretrained"]), render));
 });

@@ -1,6 +1,6 @@
 /*
  * usage-count: how many outputs of a stride-1 convolution read each input element, for the
- * padding modes full / same / valid. Python (cnnlab.signal.padding_for, cnnlab.explain.input_usage,
+ * padding modes full / same / valid. Python (cnnlab.signal.padding_for, cnnlab.pages.explain.input_usage,
  * cnnlab.signal.output_size) computes; this draws the padded input, a bar per element and the
  * window of every output.
  *
@@ -12,7 +12,8 @@
 import { clearProblem, el, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
 
 const USAGE = `
-from cnnlab import explain, signal
+from cnnlab import signal
+from cnnlab.pages import explain
 padding = signal.padding_for(mode, m)
 {"padding": padding, "counts": explain.input_usage(n, m, padding),
  "output_size": signal.output_size(n, m, padding)}

@@ -1,4 +1,4 @@
-"""Evaluate MNIST weights: ``python -m cnnlab.evaluate --data DIR [--weights pretrained]``.
+"""Evaluate MNIST weights: ``python -m cnnlab.train.evaluate --data DIR [--weights pretrained]``.
 
 Prints the test accuracy, the per-class accuracy and the confusion matrix, and
 checks the figure against the one recorded in the weights' manifest.
@@ -14,7 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from . import mnist, model
+from .. import model
+from . import mnist
 
 
 def to_input(images: np.ndarray) -> np.ndarray:
@@ -70,7 +71,7 @@ def format_report(result: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m cnnlab.evaluate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cnnlab.train.evaluate", description=__doc__)
     mnist.add_data_arguments(parser)
     parser.add_argument("--weights", default="pretrained",
                         help="weights directory (with manifest.json) or .npz file")

@@ -1,4 +1,5 @@
-"""cnnlab.inside: receptive fields, and the draw page's one call against the model run directly."""
+"""cnnlab.pages.inside: receptive fields, and the draw page's one call against the model run
+directly."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import inside, layers, model, preprocess
+from cnnlab import layers, model, preprocess
+from cnnlab.pages import inside
 
-WEIGHTS = str(Path(__file__).resolve().parents[1] / "pretrained")
+WEIGHTS = str(Path(__file__).resolve().parents[2] / "pretrained")
 
 
 # ---------------------------------------------------------------- receptive fields

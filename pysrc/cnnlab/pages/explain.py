@@ -19,8 +19,9 @@ import re
 
 import numpy as np
 
-from . import digits, layers, model, signal
-from .signal import Padding, Signal
+from .. import layers, model, signal
+from ..signal import Padding, Signal
+from . import digits
 
 SHIFT_LAYERS = ("relu1", "pool1", "relu2", "pool2", "fc2")
 """The layers :func:`shift_response` compares, in network order: each convolution after its
@@ -153,7 +154,7 @@ def pretrained(folder: str = "pretrained") -> dict[str, np.ndarray]:
 
 def digit_feature_maps(digit: int, slant: float = 0.0,
                        folder: str = "pretrained") -> dict[str, np.ndarray | int]:
-    """A synthetic digit (:func:`cnnlab.digits.draw_digit`) through the pretrained network.
+    """A synthetic digit (:func:`cnnlab.pages.digits.draw_digit`) through the pretrained network.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""cnnlab.results: figures recomputed from a confusion matrix, and the shipped manifest."""
+"""cnnlab.pages.results: figures recomputed from a confusion matrix, and the shipped manifest."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import results
+from cnnlab.pages import results
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -1,5 +1,6 @@
-"""The trainer (cnnlab.train) end to end on tiny synthetic MNIST files, and the pieces it
-uses: augmentation (cnnlab.augment) and evaluation (cnnlab.evaluate)."""
+"""The trainer (cnnlab.train.trainer, ``python -m cnnlab.train``) end to end on tiny synthetic
+MNIST files, and the pieces it uses: augmentation (cnnlab.augment) and evaluation
+(cnnlab.train.evaluate)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import augment, evaluate, model, train
+from cnnlab import augment, model
+from cnnlab.train import evaluate, trainer
 
 TIMINGS = ("seconds", "images_per_second")  # the only history entries that may differ
 OPTIONS = ["--limit", "64", "--valid-size", "32", "--epochs", "2", "--batch-size", "16",
@@ -56,7 +58,7 @@ def run_argv(data_dir: Path, root: Path, *extra: str) -> list:
 
 def checkpoint_state(directory: Path) -> tuple[dict, list]:
     """Parameters and history saved in a checkpoint directory."""
-    with np.load(directory / train.CHECKPOINT) as data:
+    with np.load(directory / trainer.CHECKPOINT) as data:
         params = {k[len("param."):]: data[k] for k in data.files if k.startswith("param.")}
         return params, json.loads(str(data["history"]))
 
@@ -70,7 +72,7 @@ def straight_run(data_dir, tmp_path_factory) -> dict:
     """One uninterrupted run through ``main``: its argv, output directory, final state."""
     root = tmp_path_factory.mktemp("straight")
     argv = run_argv(data_dir, root)
-    assert train.main(argv) == 0
+    assert trainer.main(argv) == 0
     params, history = checkpoint_state(root / "ck")
     return {"argv": argv, "out": root / "out", "ck": root / "ck", "params": params,
             "history": history}
@@ -85,16 +87,16 @@ def test_loss_falls(straight_run):
 
 
 def test_same_seed_same_result(straight_run, data_dir, tmp_path):
-    params, history, _ = train.train(train.parse_args(run_argv(data_dir, tmp_path)))
+    params, history, _ = trainer.train(trainer.parse_args(run_argv(data_dir, tmp_path)))
     assert without_timings(history) == without_timings(straight_run["history"])
     for name, value in straight_run["params"].items():
         np.testing.assert_array_equal(params[name], value, err_msg=name)
 
 
 def test_other_seed_other_result(straight_run, data_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(train, "save_checkpoint", lambda *args: None)
-    args = train.parse_args(run_argv(data_dir, tmp_path, "--seed", "2", "--epochs", "1"))
-    params, _, _ = train.train(args)
+    monkeypatch.setattr(trainer, "save_checkpoint", lambda *args: None)
+    args = trainer.parse_args(run_argv(data_dir, tmp_path, "--seed", "2", "--epochs", "1"))
+    params, _, _ = trainer.train(args)
     assert not np.array_equal(params["fc2.weight"], straight_run["params"]["fc2.weight"])
 
 
@@ -104,7 +106,7 @@ class Crash(Exception):
 
 def test_resume_equals_uninterrupted_run(straight_run, data_dir, tmp_path, monkeypatch,
                                          capsys):
-    save = train.save_checkpoint
+    save = trainer.save_checkpoint
 
     def save_then_crash(directory, params, optimiser, history, args):
         save(directory, params, optimiser, history, args)
@@ -112,11 +114,11 @@ def test_resume_equals_uninterrupted_run(straight_run, data_dir, tmp_path, monke
 
     argv = run_argv(data_dir, tmp_path, "--resume")
     with monkeypatch.context() as patch:
-        patch.setattr(train, "save_checkpoint", save_then_crash)
+        patch.setattr(trainer, "save_checkpoint", save_then_crash)
         with pytest.raises(Crash, match="killed after epoch 1"):
-            train.train(train.parse_args(argv))
+            trainer.train(trainer.parse_args(argv))
     assert len(checkpoint_state(tmp_path / "ck")[1]) == 1
-    params, history, _ = train.train(train.parse_args(argv))
+    params, history, _ = trainer.train(trainer.parse_args(argv))
     assert "resumed after epoch 1" in capsys.readouterr().out
     assert without_timings(history) == without_timings(straight_run["history"])
     for name, value in straight_run["params"].items():
@@ -129,27 +131,27 @@ def test_resume_refuses_a_checkpoint_of_other_options(straight_run, data_dir, tm
     argv = run_argv(data_dir, tmp_path, "--resume", *change)
     argv[argv.index("--checkpoint-dir") + 1] = str(straight_run["ck"])
     with pytest.raises(ValueError, match="was made with other options"):
-        train.train(train.parse_args(argv))
+        trainer.train(trainer.parse_args(argv))
 
 
 def test_split_and_schedule():
     images, labels = np.arange(100), np.arange(100) % 10
-    args = train.parse_args(["--limit", "60", "--valid-size", "20"])
-    train_x, _, valid_x, _ = train.split(images, labels, args)
+    args = trainer.parse_args(["--limit", "60", "--valid-size", "20"])
+    train_x, _, valid_x, _ = trainer.split(images, labels, args)
     assert train_x.tolist() == list(range(20, 60)) and valid_x.tolist() == list(range(20))
-    final = train.split(images, labels, train.parse_args(["--final"]))
+    final = trainer.split(images, labels, trainer.parse_args(["--final"]))
     assert len(final[0]) == 100 and len(final[2]) == 0
-    assert train.learning_rate(args, 0.0) == 1e-3
-    assert train.learning_rate(args, 0.5) == pytest.approx(5e-4)
-    assert train.learning_rate(args, 0.999) < 1e-8
-    constant = train.parse_args(["--lr-schedule", "constant", "--lr", "0.01"])
-    assert train.learning_rate(constant, 0.7) == 0.01
+    assert trainer.learning_rate(args, 0.0) == 1e-3
+    assert trainer.learning_rate(args, 0.5) == pytest.approx(5e-4)
+    assert trainer.learning_rate(args, 0.999) < 1e-8
+    constant = trainer.parse_args(["--lr-schedule", "constant", "--lr", "0.01"])
+    assert trainer.learning_rate(constant, 0.7) == 0.01
 
 
 @pytest.mark.parametrize("argv", [["--epochs", "0"], ["--batch-size", "0"]])
 def test_bad_options_are_refused(argv, capsys):
     with pytest.raises(SystemExit):
-        train.parse_args(argv)
+        trainer.parse_args(argv)
     assert "--epochs and --batch-size must be positive" in capsys.readouterr().err
 
 
@@ -162,7 +164,7 @@ def test_outputs_written(straight_run, data_dir):
             "confusion"} <= set(manifest)
     training = manifest["training"]
     assert training["command"] == "python -m cnnlab.train " + " ".join(straight_run["argv"])
-    assert training["options"] == train.run_config(train.parse_args(straight_run["argv"]))
+    assert training["options"] == trainer.run_config(trainer.parse_args(straight_run["argv"]))
     assert training["augmentation"] == json.loads(json.dumps(augment.AUGMENTATION))
     assert set(training["data_sha256"]) == {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}

@@ -1,4 +1,4 @@
-"""cnnlab.explain (the widgets' numbers) and cnnlab.digits (synthetic sample digits)."""
+"""cnnlab.pages.explain (the widgets' numbers) and cnnlab.pages.digits (synthetic sample digits)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import digits, explain, model, signal
+from cnnlab import model, signal
+from cnnlab.pages import digits, explain
 
-PRETRAINED = Path(__file__).resolve().parents[1] / "pretrained"
+PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
 SEEDS = range(12)
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import evaluate, mnist, model
+from cnnlab import model
+from cnnlab.train import evaluate, mnist
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PRETRAINED = REPO / "pretrained"
 MNIST = REPO.parent / "shared" / "data" / "mnist"
 MAX_WEIGHT_BYTES = 3_500_000

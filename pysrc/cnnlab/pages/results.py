@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .weights import MANIFEST_FILE
+from ..weights import MANIFEST_FILE
 
 
 def read_manifest(folder: str | Path = "pretrained") -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typing import Any, Dict, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import digits, explain, layers, model, signal
+from .. import layers, model, signal
+from . import digits, explain
 
 IntPair = Union[int, Tuple[int, int]]
 Breakdown = Dict[str, Any]
@@ -276,7 +277,7 @@ def dropout_demo(p: float, seed: int = 0, shape: tuple = (10, 10), masks: int = 
 
 # ---------------------------------------------------------------- Monte-Carlo dropout
 def blended_digit(first: int, second: int, mix: float) -> np.ndarray:
-    """A digit between two synthetic digits (:func:`cnnlab.digits.draw_digit`):
+    """A digit between two synthetic digits (:func:`cnnlab.pages.digits.draw_digit`):
     ``(1 - mix) · first + mix · second``, a (1, 1, 28, 28) network input that the
     network may well be unsure about.
 

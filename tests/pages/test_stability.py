@@ -1,4 +1,4 @@
-"""cnnlab.stability: naive and stable cross-entropies against high-precision references."""
+"""cnnlab.pages.stability: naive and stable cross-entropies against high-precision references."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal, getcontext
 import numpy as np
 import pytest
 
-from cnnlab import stability
+from cnnlab.pages import stability
 
 getcontext().prec = 60
 LOGITS = [-1000.0, -710.0, -40.0, -5.5, 0.0, 0.8, 3.0, 36.0, 37.0, 709.0, 1000.0]

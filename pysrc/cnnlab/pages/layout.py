@@ -13,26 +13,42 @@ from typing import Sequence
 
 import numpy as np
 
-from . import model
+from .. import model
+from ..architecture import CHAPTER, Layer
 
 LAYOUTS = ("NCHW", "NHWC")
 MAX_BATCH = 64  # the architecture widget runs the model on a zero batch this large
 
-# What each layer of cnnlab.model.forward does (its hyperparameters are in that function).
-OPERATIONS = {
-    "input": "a batch of 28×28 grey images, one channel",
-    "conv1": "32 kernels 5×5 (cross-correlation), stride 1, padding 2",
-    "relu1": "max(x, 0), element-wise",
-    "pool1": "max pooling 2×2, stride 2",
-    "conv2": "64 kernels 5×5×32 (cross-correlation), stride 1, padding 2",
-    "relu2": "max(x, 0), element-wise",
-    "pool2": "max pooling 2×2, stride 2 (pooling layer 2)",
-    "flatten": "64 × 7 × 7 = 3136 values per image, in (C, H, W) order",
-    "fc1": "fully connected, 3136 → 1024",
-    "relu3": "max(x, 0), element-wise",
-    "dropout": "drops units with p = 0.5 while training; identity at inference",
-    "fc2": "fully connected, 1024 → 10: the logits",
-}
+
+
+def operation(layer: Layer) -> str:
+    """What a layer of :mod:`cnnlab.architecture` does, in words, from its hyperparameters.
+
+    >>> operation(CHAPTER.layer("conv2"))
+    '64 kernels 5×5×32 (cross-correlation), stride 1, padding 2'
+    >>> operation(CHAPTER.layer("fc1"))
+    'fully connected, 3136 → 1024'
+    """
+    out, inputs = layer.out_shape, layer.in_shape
+    if layer.kind == "conv2d":
+        depth = f"×{inputs[0]}" if inputs[0] > 1 else ""
+        return (f"{out[0]} kernels {layer.kernel}×{layer.kernel}{depth} (cross-correlation), "
+                f"stride {layer.stride}, padding {layer.padding}")
+    if layer.kind == "relu":
+        return "max(x, 0), element-wise"
+    if layer.kind == "max_pool2d":
+        return f"max pooling {layer.kernel}×{layer.kernel}, stride {layer.stride}"
+    if layer.kind == "flatten":
+        return f"{' × '.join(map(str, inputs))} = {out[0]} values per image, in (C, H, W) order"
+    if layer.kind == "dropout":
+        return f"drops units with p = {layer.p:g} while training; identity at inference"
+    last = ": the logits" if layer.index == len(CHAPTER.layers) - 1 else ""
+    return f"fully connected, {inputs[0]} → {out[0]}{last}"
+
+
+#: What each layer of the chapter's network does, by layer name (the input first).
+OPERATIONS = {"input": "a batch of 28×28 grey images, one channel",
+              **{layer.name: operation(layer) for layer in CHAPTER.layers}}
 
 
 def to_nhwc(x: np.ndarray) -> np.ndarray:

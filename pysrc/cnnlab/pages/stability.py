@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from . import layers
+from .. import layers
 
 
 def sigmoid_naive(z: np.ndarray) -> np.ndarray:

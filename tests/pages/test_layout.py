@@ -1,11 +1,12 @@
-"""cnnlab.layout: NCHW <-> NHWC, and the architecture table measured by running the model."""
+"""cnnlab.pages.layout: NCHW <-> NHWC, and the architecture table measured by running the model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cnnlab import layout, model
+from cnnlab import model
+from cnnlab.pages import layout
 
 
 @pytest.mark.parametrize("seed", range(5))

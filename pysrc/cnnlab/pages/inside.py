@@ -27,19 +27,11 @@ from collections import OrderedDict
 
 import numpy as np
 
-from . import layers, model, preprocess
+from .. import layers, model, preprocess
+from ..architecture import CHAPTER
 
-GEOMETRY = OrderedDict(
-    [  # (kernel, stride, padding) of each layer of the convolutional part, in order
-        ("conv1", (5, 1, 2)),
-        ("relu1", (1, 1, 0)),
-        ("pool1", (2, 2, 0)),
-        ("conv2", (5, 1, 2)),
-        ("relu2", (1, 1, 0)),
-        ("pool2", (2, 2, 0)),
-    ]
-)
-"""Window geometry of the layers of :mod:`cnnlab.model` up to pool2 (square kernels)."""
+GEOMETRY = CHAPTER.geometry
+"""``(kernel, stride, padding)`` of the layers of the network up to pool2 (square windows)."""
 
 FEATURE_MAPS = ("relu1", "pool1", "relu2", "pool2")
 """The feature maps the page shows: conv1's and conv2's, after ReLU and after pooling."""

@@ -1,11 +1,12 @@
-"""cnnlab.samples: the synthetic picture, text rendering of images, the augmentation gallery."""
+"""cnnlab.pages.samples: the synthetic picture, text rendering of images, the augmentation
+gallery."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cnnlab import digits, samples
+from cnnlab.pages import digits, samples
 
 
 @pytest.mark.parametrize(("call", "message"), [

@@ -27,8 +27,9 @@ from typing import Sequence
 
 import numpy as np
 
-from . import augment, backprop, evaluate, mnist, model, weights
-from .optim import Adam
+from .. import augment, backprop, model, weights
+from ..optim import Adam, train_step
+from . import evaluate, mnist
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -81,8 +82,7 @@ def train_epoch(params: dict, optimiser: Adam, images: np.ndarray, labels: np.nd
         if args.augment:
             x = augment.random_affine(x, rng)
         optimiser.lr = learning_rate(args, (epoch + step / steps) / args.epochs)
-        loss, logits, grads = backprop.loss_and_gradients(params, x[:, None], labels[batch], rng)
-        optimiser.step(grads)
+        loss, logits = train_step(params, optimiser, x[:, None], labels[batch], rng)
         total_loss += loss * len(batch)
         correct += int((logits.argmax(axis=1) == labels[batch]).sum())
         seen += len(batch)

@@ -1,4 +1,4 @@
-"""cnnlab.layer_demos: what the layer pages' widgets show, checked against NumPy, SciPy and
+"""cnnlab.pages.layer_demos: what the layer pages' widgets show, checked against NumPy, SciPy and
 the formulas written out independently."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 from tests.chapter_examples import BOOK_W, BOOK_X, NOTES_POOLED, NOTES_X1, NOTES_X2
 
-from cnnlab import digits, layer_demos, layers, model
+from cnnlab import layers, model
+from cnnlab.pages import digits, layer_demos
 
 
 # ---------------------------------------------------------------- parse_matrix

@@ -1,4 +1,4 @@
-"""cnnlab.mnist: IDX reading, every corrupt-file case, the real data, and downloads
+"""cnnlab.train.mnist: IDX reading, every corrupt-file case, the real data, and downloads
 from a local HTTP server (never the internet)."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import mnist
+from cnnlab.train import mnist
 
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+SHARED_MNIST = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnist"
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
