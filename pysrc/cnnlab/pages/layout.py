@@ -37,7 +37,8 @@ def operation(layer: Layer) -> str:
     if layer.kind == "relu":
         return "max(x, 0), element-wise"
     if layer.kind == "max_pool2d":
-        return f"max pooling {layer.kernel}×{layer.kernel}, stride {layer.stride}"
+        return (f"max pooling {layer.kernel}×{layer.kernel}, stride {layer.stride} "
+                f"(pooling layer {layer.name[len('pool'):]})")
     if layer.kind == "flatten":
         return f"{' × '.join(map(str, inputs))} = {out[0]} values per image, in (C, H, W) order"
     if layer.kind == "dropout":
