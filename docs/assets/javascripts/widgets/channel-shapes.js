@@ -1,5 +1,5 @@
 /*
- * A convolution layer's channels as boxes: C_in input maps, a C_out × C_in grid of k × k
+ * A convolution layer's channels as boxes: C_in input maps, a C_out × C_in grid of m × m
  * kernels (row o holds the C_in slices of output channel o's kernel) and C_out output maps,
  * drawn from the shapes cnnlab.layer_demos.channel_shapes measures by running
  * cnnlab.layers.conv2d. Options: c_in, c_out, k, n, padding, stride.
@@ -16,7 +16,7 @@ const WIDTH = 380; // of the drawing, in SVG units
 const MAX_DRAWN = 6; // boxes drawn per stack or grid side; more are summarised by "…"
 const HUES = [0, 120, 220, 45, 280, 170];
 const FIELDS = [
-  ["c_in", "C_in", 3, 1], ["c_out", "C_out", 2, 1], ["k", "kernel k", 3, 1],
+  ["c_in", "C_in", 3, 1], ["c_out", "C_out", 2, 1], ["k", "kernel m", 3, 1],
   ["n", "image n", 8, 1], ["padding", "padding", 1, 0], ["stride", "stride", 1, 1],
 ];
 

@@ -14,17 +14,17 @@ CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
   const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
   const pInput = el("input", {
     testid: "input-p",
-    attrs: { type: "range", name: "p", min: 0, max: 0.95, step: 0.05, "aria-label": "drop probability p" },
+    attrs: { type: "range", name: "p", min: 0, max: 0.95, step: 0.05, "aria-label": "drop probability p_drop" },
   });
   pInput.value = options.p ?? 0.5;
   const pValue = el("output", { testid: "p-value" });
   const reroll = el("button", { className: "cnnlab-button", text: "New mask", testid: "reroll", attrs: { type: "button" } });
-  form.append(el("label", {}, "drop rate p ", pInput, " ", pValue), reroll);
+  form.append(el("label", {}, "drop rate p_drop ", pInput, " ", pValue), reroll);
 
   const panels = el("div", { className: "cnnlab-layers__panels cnnlab-layers__panels--units" });
   const facts = el("dl", { className: "cnnlab-layers__facts" });
   const values = {};
-  [["kept", "units kept"], ["scale", "kept units × 1 / (1 − p)"], ["mean-before", "mean activation"],
+  [["kept", "units kept"], ["scale", "kept units × 1 / (1 − p_drop)"], ["mean-before", "mean activation"],
     ["mean-after", "mean after this mask"], ["mean-masks", "mean over many masks"],
     ["inference", "at inference"]].forEach(([testid, label]) => {
     values[testid] = el("dd", { testid });
