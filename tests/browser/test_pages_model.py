@@ -48,8 +48,8 @@ CELL_CHECKS = {
         4: ["inf"], 5: ["inf"], 7: ["nan"],
     },
     "chapter/12-architecture/": {
-        0: ["conv1    4×32×28×28", "total                       3,274,634"],
-        4: ["conv1  [batchsize×28×28×32]", "pool2  [batchsize×7×7×64]"],
+        0: ["conv1    4×32×28×28", "flatten  4×3136", "fc2      4×10"],
+        3: ["conv1  [batchsize×28×28×32]", "pool2  [batchsize×7×7×64]"],
     },
     "chapter/13-augmentation/": {0: ["rotation: uniform in [-12.0°, +12.0°]"], 4: ["mirrored"]},
     "chapter/14-training/": {

@@ -30,7 +30,7 @@ function boxSize(shape) {
 CNNLab.widgets.register("architecture", (element, options, runtime) => {
   const batch = h("input", { type: "number", min: 1, max: MAX_BATCH, step: 1, value: options.batch ?? 4, testid: "batch-size" });
   const slider = h("input", { type: "range", min: 1, max: MAX_BATCH, step: 1, value: options.batch ?? 4, testid: "batch-slider", "aria-label": "batch size" });
-  const layout = h("select", { testid: "layout" }, h("option", { value: "nchw" }, "NCHW (PyTorch)"), h("option", { value: "nhwc" }, "NHWC (Keras, the notes)"));
+  const layout = h("select", { testid: "layout" }, h("option", { value: "nchw" }, "NCHW (PyTorch)"), h("option", { value: "nhwc" }, "NHWC (Keras, the book's list)"));
   const diagram = h("ol", { class: "cnnlab-arch__diagram", "aria-label": "layers of the network" });
   const details = h("p", { class: "cnnlab-arch__details", testid: "details", "aria-live": "polite" });
   const status = h("output", { testid: "status", "aria-live": "polite" });

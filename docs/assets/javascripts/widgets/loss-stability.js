@@ -19,14 +19,14 @@ const OTHER_LOGITS = [0.8, 2.1]; // the chapter's logits after z0
 const PRESETS = [-1000, -710, -37, 0.8, 37, 710, 1000];
 const ROWS = {
   binary: [
-    ["probability", "p = σ(z)"],
-    ["naive", "naive: −[t log p + (1 − t) log(1 − p)]"],
-    ["clamped", "from p, logs clamped at −100 (PyTorch BCELoss)"],
+    ["probability", "ŷ = σ(z)"],
+    ["naive", "naive: −[t log ŷ + (1 − t) log(1 − ŷ)]"],
+    ["clamped", "from ŷ, logs clamped at −100 (PyTorch BCELoss)"],
     ["stable", "stable, from z: max(z, 0) − z t + log(1 + e^−|z|)"],
   ],
   categorical: [
-    ["probabilities", "p = softmax(z), naive"],
-    ["naive", "naive: −log p_t"],
+    ["probabilities", "ŷ = softmax(z), naive"],
+    ["naive", "naive: −log ŷ_t"],
     ["stable", "stable: −z_t + log-sum-exp(z)"],
   ],
 };
