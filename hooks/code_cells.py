@@ -41,6 +41,7 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,13 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx.superfences import SuperFencesException
 
-from labrunner.cells import run_cell
+import site_build
 from node_helper import NodeHelper
+
+# labrunner, the runner the browser uses, lives with the browser's code (site_build).
+if str(site_build.BROWSER_PYTHON.parent) not in sys.path:
+    sys.path.insert(0, str(site_build.BROWSER_PYTHON.parent))
+from labrunner.cells import run_cell  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.code_cells")
 
