@@ -220,8 +220,8 @@ async function installStage(stage, downloads, indexURL) {
     pyodide.runPython(`import ${stage.id}`);
   } else if (stage.id === "cnnlab") {
     const api = python.install_python(files[0].bytes);
+    // Kept for the worker's life: Pyodide 0.27 destroys attributes borrowed from a destroyed proxy.
     for (const name of REQUESTS) python[name] = api[name];
-    api.destroy();
   } else if (stage.id === "weights") {
     // Checked like every file; that they load as weights, the build checked (weights_files.py).
     const folder = `${PYTHON_HOME}/pretrained`;
