@@ -17,6 +17,7 @@ import hashlib
 import html
 import json
 import re
+import typing
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -35,7 +36,8 @@ class Pages:
 
     pyodide_url: str = site_build.SITE_PYODIDE
     python_zip: tuple = ()  # (size, sha256)
-    configs: dict = {}  # src_uri -> page_config(...), for the page's <head>: on_post_page
+    # src_uri -> page_config(...), for the page's <head>: on_post_page
+    configs: typing.ClassVar[dict] = {}
 
 
 def stages(runtime: dict) -> list:

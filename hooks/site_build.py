@@ -67,7 +67,7 @@ def dist() -> Path:
     return folder
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_lock(path: Path, mtime_ns: int) -> dict:
     return json.loads(path.read_text())
 
@@ -114,7 +114,7 @@ def runtime_versions() -> dict:
             "numpy": packages["numpy"]["version"]}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digest(path: Path, size: int, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -32,6 +32,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if any(runtime["weights"] for runtime in site_build.site_runtimes(files)):
         check_weights(site_build.PRETRAINED_DIR)
     for path in site_build.pretrained_files():
-        src_uri = site_build.SITE_PRETRAINED + path.relative_to(site_build.PRETRAINED_DIR).as_posix()
+        relative = path.relative_to(site_build.PRETRAINED_DIR).as_posix()
+        src_uri = site_build.SITE_PRETRAINED + relative
         files.append(File.generated(config, src_uri, abs_src_path=str(path)))
     return files
