@@ -118,7 +118,7 @@ def map_sizes() -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- the model
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pretrained_params(folder: str = "pretrained") -> dict[str, np.ndarray]:
     """The pretrained float32 parameters from ``folder``, loaded once per folder."""
     return model.load_pretrained(folder)

@@ -12,14 +12,15 @@ Results are dicts of NumPy arrays, ints and floats, ready for the page's bridge.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import digits, explain, layers, model, signal
 
-IntPair = Union[int, Tuple[int, int]]
-Breakdown = Dict[str, Any]
+IntPair = int | tuple[int, int]
+Breakdown = dict[str, Any]
 
 MAX_CHANNELS = 64
 """Upper limit on C_in and C_out in :func:`channel_shapes` (it runs a real convolution)."""

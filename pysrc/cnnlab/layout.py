@@ -9,7 +9,7 @@ weights move from one framework to the other.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
