@@ -40,7 +40,8 @@ def _shown(value: Any) -> str:
 
 def _refused(expected: str, value: Any) -> ValueError:
     """The error for a value that is no number of the kind expected (empty: no "got")."""
-    return ValueError(f"{expected} (got {_shown(value)})" if str(value).strip() else expected)
+    empty = value is None or not str(value).strip()
+    return ValueError(expected if empty else f"{expected} (got {_shown(value)})")
 
 
 def whole_number(value: Any, label: str, low: int, high: int, why: str = "") -> int:
