@@ -52,6 +52,10 @@ def typed_fields():
             for testid, bound in fields.items() if not isinstance(bound, Choice)]
 
 
+def ids(cases):
+    return [f"{widget}:{testid}" for widget, testid, _ in cases]
+
+
 def call(widget, testid, value):
     name = FIELD_NAMES.get(testid, testid.removeprefix("input-"))
     return ENFORCED[widget](name, value)
@@ -65,7 +69,7 @@ def test_every_typed_field_is_enforced_by_a_widget_function():
 WHOLE = [(w, t, b) for w, t, b in typed_fields() if isinstance(b, Whole)]
 
 
-@pytest.mark.parametrize(("widget", "testid", "bound"), WHOLE, ids=[f"{w}:{t}" for w, t, _ in WHOLE])
+@pytest.mark.parametrize(("widget", "testid", "bound"), WHOLE, ids=ids(WHOLE))
 def test_whole_number_fields_refuse_what_is_not_within_their_bounds(widget, testid, bound):
     between = f"{bound.label}: enter a whole number between {bound.low:,} and {bound.high:,}"
     cases = {
@@ -89,25 +93,27 @@ def test_whole_number_fields_refuse_what_is_not_within_their_bounds(widget, test
         assert "None" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("widget", "testid", "bound"), WHOLE, ids=[f"{w}:{t}" for w, t, _ in WHOLE])
+@pytest.mark.parametrize(("widget", "testid", "bound"), WHOLE, ids=ids(WHOLE))
 def test_whole_number_fields_take_their_limits_and_text(widget, testid, bound):
     assert bound.check(bound.low) == bound.low
     assert bound.check(f" {bound.high} ") == bound.high
     assert bound.check(float(bound.low)) == bound.low
     assert bound.check(np.int64(bound.high)) == bound.high
-    with pytest.raises(ValueError, match=re.escape(f"{bound.label}: enter a whole number") + ".*[0-9]$"):
+    expected = re.escape(f"{bound.label}: enter a whole number") + ".*[0-9]$"
+    with pytest.raises(ValueError, match=expected):
         bound.check(None)  # (a Python default of None, like pooling's stride, means "as size")
 
 
 def test_a_limit_says_why():
-    with pytest.raises(ValueError, match=r"^padding p ≤ 5 keeps the drawing readable \(got 1000\)$"):
+    expected = r"^padding p ≤ 5 keeps the drawing readable \(got 1000\)$"
+    with pytest.raises(ValueError, match=expected):
         layer_demos.conv2d_breakdown([[1]], [[1]], p=1000)
 
 
 NUMBERS = [(w, t, b) for w, t, b in typed_fields() if isinstance(b, Numbers)]
 
 
-@pytest.mark.parametrize(("widget", "testid", "bound"), NUMBERS, ids=[f"{w}:{t}" for w, t, _ in NUMBERS])
+@pytest.mark.parametrize(("widget", "testid", "bound"), NUMBERS, ids=ids(NUMBERS))
 def test_number_lists_refuse_too_many_and_unbounded_numbers(widget, testid, bound):
     too_many = np.ones((bound.most + 1,) * bound.ndim)
     with pytest.raises(ValueError, match=re.escape(f"{bound.label}: at most {bound.most} ")):
@@ -123,7 +129,7 @@ def test_number_lists_refuse_too_many_and_unbounded_numbers(widget, testid, boun
 REAL = [(w, t, b) for w, t, b in typed_fields() if isinstance(b, Real)]
 
 
-@pytest.mark.parametrize(("widget", "testid", "bound"), REAL, ids=[f"{w}:{t}" for w, t, _ in REAL])
+@pytest.mark.parametrize(("widget", "testid", "bound"), REAL, ids=ids(REAL))
 def test_real_fields_refuse_empty_text_and_beyond_their_limits(widget, testid, bound):
     for bad in ("", "abc", float("nan"), bound.high * 10, bound.low * 10, "1e309"):
         with pytest.raises(ValueError, match=re.escape(f"{bound.label}: enter a number between")):
