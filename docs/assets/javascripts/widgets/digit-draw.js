@@ -29,7 +29,7 @@
  * A "cnnlab-draw-input" event on the element whose detail is 784 numbers (a 28×28 input,
  * row by row) shows the network's view of that input instead of the drawing.
  */
-import { h } from "./model-kit.js";
+import { el } from "./kit.js";
 import { blank, paintImage } from "./digit-paint.js";
 import { createNetworkView } from "./digit-network.js";
 
@@ -46,12 +46,12 @@ const STAGES = {
 
 /** The drawing pad: a canvas that draws smooth strokes and reports when one ends. */
 function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
-  const canvas = h("canvas", {
+  const canvas = el("canvas", {
     class: "cnnlab-draw__canvas", testid: "digit-canvas", width: PAD, height: PAD, tabindex: "0",
     role: "application", "aria-label": "Drawing pad. Draw a digit with the mouse, a finger or a pen. " +
       "Keyboard: arrow keys move the pen, Space puts it down or lifts it, Delete clears.",
   });
-  const cursor = h("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
+  const cursor = el("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
   const context = canvas.getContext("2d", { willReadFrequently: true }); // read at each stroke end
   let recent = null; // the current stroke's last two points, or null between strokes
   let pointer = null; // the id of the pointer drawing
@@ -157,8 +157,8 @@ function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
   moveCursor();
 
   return {
-    element: h("div", { class: "cnnlab-draw__pad" }, canvas, cursor,
-      h("p", { class: "cnnlab-draw__placeholder", "aria-hidden": "true" }, "draw a digit here")),
+    element: el("div", { class: "cnnlab-draw__pad" }, canvas, cursor,
+      el("p", { class: "cnnlab-draw__placeholder", "aria-hidden": "true" }, "draw a digit here")),
     canvas,
     get inked() {
       return inked;
@@ -192,32 +192,32 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     },
     onClearKey: () => clear(),
   });
-  const clearButton = h("button", { type: "button", class: "cnnlab-button", testid: "clear", onclick: () => clear() }, "Clear");
+  const clearButton = el("button", { type: "button", class: "cnnlab-button", testid: "clear", onclick: () => clear() }, "Clear");
 
-  const prediction = h("output", { class: "cnnlab-draw__prediction", testid: "prediction", "aria-live": "polite" });
-  const message = h("p", { class: "cnnlab-draw__message", testid: "message", "aria-live": "polite" });
-  const latency = h("span", { testid: "latency-ms" }, "–");
-  const preprocessTime = h("span", {}, "–");
-  const bars = Array.from({ length: 10 }, (_, digit) => h("li", { "data-digit": digit },
-    h("span", { class: "cnnlab-draw__digit" }, String(digit)),
-    h("span", { class: "cnnlab-draw__bar" }, h("span", { class: "cnnlab-draw__bar-fill" })),
-    h("span", { class: "cnnlab-draw__number" }, "")));
-  const probabilities = h("ol", { class: "cnnlab-draw__probabilities", testid: "probabilities",
+  const prediction = el("output", { class: "cnnlab-draw__prediction", testid: "prediction", "aria-live": "polite" });
+  const message = el("p", { class: "cnnlab-draw__message", testid: "message", "aria-live": "polite" });
+  const latency = el("span", { testid: "latency-ms" }, "–");
+  const preprocessTime = el("span", {}, "–");
+  const bars = Array.from({ length: 10 }, (_, digit) => el("li", { "data-digit": digit },
+    el("span", { class: "cnnlab-draw__digit" }, String(digit)),
+    el("span", { class: "cnnlab-draw__bar" }, el("span", { class: "cnnlab-draw__bar-fill" })),
+    el("span", { class: "cnnlab-draw__number" }, "")));
+  const probabilities = el("ol", { class: "cnnlab-draw__probabilities", testid: "probabilities",
     "aria-label": "probability of each digit" }, bars);
 
-  const modelInput = h("canvas", { class: "cnnlab-draw__input", testid: "model-input", width: 28, height: 28,
+  const modelInput = el("canvas", { class: "cnnlab-draw__input", testid: "model-input", width: 28, height: 28,
     role: "img", "aria-label": "the 28×28 input the network sees" });
   blank(modelInput, 28, 28);
-  const stageFigures = h("div", { class: "cnnlab-draw__stages" });
-  const stages = h("details", { class: "cnnlab-draw__steps", testid: "preprocess-stages" },
-    h("summary", {}, "Step by step: from the drawing to the 28×28 input"), stageFigures);
+  const stageFigures = el("div", { class: "cnnlab-draw__stages" });
+  const stages = el("details", { class: "cnnlab-draw__steps", testid: "preprocess-stages" },
+    el("summary", {}, "Step by step: from the drawing to the 28×28 input"), stageFigures);
   stages.addEventListener("toggle", () => drawStages());
 
   // The network view (~500 elements) is built in a task after this one, so that neither task
   // (nor the page's rendering after each) is long while the page opens; it shows what came
   // meanwhile.
   let network = null;
-  const networkSlot = h("div");
+  const networkSlot = el("div");
   setTimeout(() => {
     network = createNetworkView();
     networkSlot.replaceWith(network.element);
@@ -226,17 +226,17 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   }, 0);
 
   element.replaceChildren(
-    h("div", { class: "cnnlab-draw" },
-      h("div", { class: "cnnlab-draw__left" }, pad.element,
-        h("div", { class: "cnnlab-draw__tools" }, clearButton,
-          h("span", { class: "cnnlab-draw__hint" }, "Draw with a mouse, finger or pen."))),
-      h("div", { class: "cnnlab-draw__right" },
-        h("div", { class: "cnnlab-draw__verdict" },
-          h("div", { class: "cnnlab-draw__answer" }, h("span", { class: "cnnlab-draw__label" }, "The network reads"), prediction),
-          h("figure", { class: "cnnlab-draw__seen" }, modelInput, h("figcaption", {}, "what it sees: 28×28"))),
+    el("div", { class: "cnnlab-draw" },
+      el("div", { class: "cnnlab-draw__left" }, pad.element,
+        el("div", { class: "cnnlab-draw__tools" }, clearButton,
+          el("span", { class: "cnnlab-draw__hint" }, "Draw with a mouse, finger or pen."))),
+      el("div", { class: "cnnlab-draw__right" },
+        el("div", { class: "cnnlab-draw__verdict" },
+          el("div", { class: "cnnlab-draw__answer" }, el("span", { class: "cnnlab-draw__label" }, "The network reads"), prediction),
+          el("figure", { class: "cnnlab-draw__seen" }, modelInput, el("figcaption", {}, "what it sees: 28×28"))),
         message,
         probabilities,
-        h("p", { class: "cnnlab-draw__timing" }, "Forward pass ", latency, " ms, preprocessing ", preprocessTime,
+        el("p", { class: "cnnlab-draw__timing" }, "Forward pass ", latency, " ms, preprocessing ", preprocessTime,
           " ms: NumPy in this page."))),
     stages,
     networkSlot,
@@ -298,19 +298,19 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   function drawStages() {
     if (!stages.open) return;
     if (!latest || !latest.stages) {
-      stageFigures.replaceChildren(h("p", { class: "cnnlab-draw__note" }, "Draw a digit to see its preprocessing."));
+      stageFigures.replaceChildren(el("p", { class: "cnnlab-draw__note" }, "Draw a digit to see its preprocessing."));
       return;
     }
     stageFigures.replaceChildren(...Object.entries(latest.stages).map(([name, image], k) => {
       const [height, width] = image.shape;
-      const canvas = h("canvas", { width, height });
+      const canvas = el("canvas", { width, height });
       paintImage(canvas, image);
       const rem = 4.6 / Math.max(height, width); // the longer side 4.6 rem
       canvas.style.width = `${width * rem}rem`;
       canvas.style.height = `${height * rem}rem`;
-      return h("figure", { class: "cnnlab-draw__stage", "data-stage": name, "data-shape": `${height}×${width}` },
-        h("div", { class: "cnnlab-draw__stage-image" }, canvas),
-        h("figcaption", {}, `${k + 1}. ${STAGES[name] || name}`, h("br"), `${height}×${width}`));
+      return el("figure", { class: "cnnlab-draw__stage", "data-stage": name, "data-shape": `${height}×${width}` },
+        el("div", { class: "cnnlab-draw__stage-image" }, canvas),
+        el("figcaption", {}, `${k + 1}. ${STAGES[name] || name}`, el("br"), `${height}×${width}`));
     }));
   }
 
