@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence, Union
+from typing import Any
 
 import numpy as np
 
@@ -187,7 +188,7 @@ class Choice:
     label: str
 
 
-Bound = Union[Whole, Real, Numbers, Choice]
+Bound = Whole | Real | Numbers | Choice
 
 # --- the limits, one per quantity ---------------------------------------------------------------
 READABLE = "keeps the drawing readable"
