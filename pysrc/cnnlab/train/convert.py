@@ -12,8 +12,8 @@ import argparse
 import json
 import pickle
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
