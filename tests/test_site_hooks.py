@@ -17,6 +17,7 @@ sys.path.insert(0, str(ROOT / "hooks"))
 from mkdocs.exceptions import PluginError  # noqa: E402
 
 import code_cells  # noqa: E402
+import network_shape  # noqa: E402
 import search_worker  # noqa: E402
 import site_build  # noqa: E402
 import weights_files  # noqa: E402
@@ -248,3 +249,13 @@ def test_strict_build_fails_on_unexpected_cell_outcomes(tmp_path, fence, fails):
     assert failed == fails, errors
     if not fails:
         assert "cnnlab-cell__output" in page
+
+
+def test_the_network_shape_module_is_the_view_python_computes():
+    from cnnlab.pages import inside
+
+    text = network_shape.module_text()
+    declaration = text.splitlines()[1]
+    assert declaration.startswith("export const NETWORK = ") and declaration.endswith(";")
+    assert json.loads(declaration.removeprefix("export const NETWORK = ")[:-1]) == json.loads(
+        json.dumps(inside.network_view()))

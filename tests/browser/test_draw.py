@@ -275,13 +275,18 @@ def test_empty_canvas_clear_keyboard_and_edge_cases(new_context, site_url, wait_
     assert result["p"] == [None] * 10 and result["logits"] == [None] * 10
     assert ink_pixels(page) == 0
 
-    # A single dot, a line along the very edge, a tiny digit in a corner: no errors.
+    # A line along the very edge is read; a single dot and a tiny digit in a corner are too
+    # little ink (cnnlab.preprocess.too_little_ink): the page asks for a bigger digit. No errors.
     tiny = place(DIGITS[2], (0.08, (0.95, 0.95), 0, 1), 280)
-    for strokes in ([[(140, 140)]], [[(1, 2), (1, 278)]], tiny):
+    for strokes, state in (([[(140, 140)]], "empty"), ([[(1, 2), (1, 278)]], "done"),
+                           (tiny, "empty")):
         page.click('[data-testid="clear"]')
         draw(page, strokes)
-        assert wait_result(page) == "done"
-        assert_probability_vector(shown(page))
+        assert wait_result(page) == state
+        if state == "done":
+            assert_probability_vector(shown(page))
+        else:
+            assert inside.TOO_LITTLE_INK in shown(page)["message"]
 
     # Step by step: the preprocessing stages, with their shapes.
     page.locator('[data-testid="preprocess-stages"] summary').click()

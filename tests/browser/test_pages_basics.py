@@ -160,8 +160,8 @@ def test_convolution_1d(open_page, cells_match_the_build):
         ({"w": "1, a"}, "w: expected numbers separated by commas, got 'a'"),
         ({"w": "1 1 1 1 1", "x": ""}, "x: expected at least one number"),
         ({"x": "1, 2", "p": "1"}, "the kernel (m=5) is larger than the padded input"),
-        ({"x": "1 2 3 4 5 6", "s": "0"}, "s (stride): expected an integer >= 1, got 0"),
-        ({"s": "1", "p": "1.5"}, "p: expected padding as an int or a (before, after) pair"),
+        ({"x": "1 2 3 4 5 6", "s": "0"}, "stride s: enter a whole number between 1 and 10"),
+        ({"s": "1", "p": "1.5"}, "padding p: enter a whole number between 0 and 10 (got 1.5)"),
     ]:
         for name, text in fields.items():
             stepper.locator(f'[data-testid="input-{name}"]').fill(text)
@@ -270,8 +270,8 @@ def test_output_size(open_page, cells_match_the_build):
     shows(30, 4, 1, 3)
     for fields, message in [
         ({"n": 3, "m": 5, "p": 0, "s": 1}, "the kernel (m=5) is larger than the padded input"),
-        ({"n": 8, "m": 3, "p": 0, "s": 0}, "s (stride): expected an integer >= 1, got 0"),
-        ({"n": 8, "m": 3, "p": -1, "s": 1}, "p (padding): expected an integer >= 0, got -1"),
+        ({"n": 8, "m": 3, "p": 0, "s": 0}, "stride s: enter a whole number between 1 and"),
+        ({"n": 8, "m": 3, "p": -1, "s": 1}, "padding p: enter a whole number between 0 and"),
     ]:
         for name, value in fields.items():
             calculator.locator(f'[data-testid="input-{name}"]').fill(str(value))

@@ -264,3 +264,76 @@ def test_parse_numbers_reads_commas_and_spaces(text, expected):
 def test_parse_numbers_rejects_what_is_not_a_number(text, message):
     with pytest.raises(ValueError, match=f"w: expected .*{message}"):
         explain.parse_numbers(text, "w")
+
+
+# ---------------------------------------------------------------- what the widgets call
+@pytest.mark.parametrize("seed", SEEDS[1::2])  # the odd seeds pad both sides alike
+def test_conv1d_stepper_reads_the_typed_lists(seed):
+    x, w, p, s = _case(seed)
+    typed = explain.conv1d_stepper(", ".join(str(float(v)) for v in x),
+                                   " ".join(str(float(v)) for v in w), str(p), s,
+                                   flip=bool(seed % 3))
+    reference = signal.conv1d if seed % 3 else signal.correlate1d
+    np.testing.assert_allclose(typed["output"], reference(x, w, p=p, s=s))
+
+
+def test_conv1d_stepper_names_the_field_it_cannot_read():
+    with pytest.raises(ValueError, match="w: expected numbers separated by commas, got 'a'"):
+        explain.conv1d_stepper("1 2 3", "1 a")
+
+
+@pytest.mark.parametrize(("n", "m", "p", "s"),
+                         [(8, 3, 0, 1), (7, 2, 3, 2), (1, 1, 0, 5), (10, 10, 1, 3)])
+def test_output_size_run_matches_numpy(n, m, p, s):
+    result = explain.output_size_run(str(n), m, p, s, shown=4)
+    padded = np.pad(np.arange(1.0, n + 1), p)
+    full = np.convolve(padded, np.ones(m), mode="valid")[::s]  # independent: NumPy's sums
+    assert result["o"] == len(full) == result["run"]["shape"][0]
+    np.testing.assert_array_equal(result["run"]["values"], full[:4])
+    assert result["run"]["starts"].tolist() == list(range(0, s * len(full), s))[:4]
+    assert (result["n"], result["m"], result["p"], result["s"]) == (n, m, p, s)
+
+
+def test_output_size_run_gives_only_the_formula_for_large_inputs():
+    result = explain.output_size_run(10**6, 3, 0, 1)
+    assert result["o"] == 10**6 - 2
+    assert result["run"] is None
+    assert result["most"] == explain.OUTPUT_SIZE_RUN_MOST
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"n": "", "m": 3}, "input size n: enter a whole number"),
+    ({"n": 3, "m": 5}, "kernel"),
+    ({"n": 3, "m": 1, "s": 0}, "stride s"),
+])
+def test_output_size_run_rejects_bad_fields(fields, message):
+    with pytest.raises(ValueError, match=message):
+        explain.output_size_run(**fields)
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize(("n", "m"), [(5, 3), (8, 4), (3, 3), (16, 9)])
+def test_usage_count_counts_the_windows(mode, n, m):
+    result = explain.usage_count(str(n), m, mode)
+    before, after = result["padding"]
+    # Independent: a window of m ones slid over the padded input, each position's reads summed.
+    o = n + before + after - m + 1
+    reads = sum(np.pad(np.ones(m), (i, o - 1 - i)) for i in range(o))
+    assert result["counts"].tolist() == reads.astype(int).tolist()
+    assert result["output_size"] == o
+    assert {"full": o == n + m - 1, "same": o == n, "valid": o == n - m + 1}[mode]
+
+
+def test_usage_count_rejects_what_the_drawing_cannot_hold():
+    with pytest.raises(ValueError, match="input size n ≤ 16"):
+        explain.usage_count(17, 3, "same")
+    with pytest.raises(ValueError, match="mode"):
+        explain.usage_count(5, 3, "wide")
+
+
+def test_shift_demo_is_shift_response_of_the_synthetic_digit():
+    params = _pretrained()
+    demo = explain.shift_demo(4, 2, -1, "3", folder=str(PRETRAINED))
+    direct = explain.shift_response(digits.draw_digit(4), params, 2, -1, channel=3)
+    np.testing.assert_array_equal(demo["conv1_moved"], direct["conv1_moved"])
+    assert demo["change"] == direct["change"]

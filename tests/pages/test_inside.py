@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from cnnlab import layers, model, preprocess
+from cnnlab.architecture import Network
 from cnnlab.pages import inside
 
 WEIGHTS = str(Path(__file__).resolve().parents[2] / "pretrained")
@@ -184,3 +185,23 @@ def test_too_little_ink_asks_for_a_bigger_digit_instead_of_guessing(name):
     result = inside.inspect_drawing(canvas, weights=WEIGHTS)
     assert result["empty"] is True and "prediction" not in result
     assert result["message"].startswith("Draw a bigger digit")
+
+
+# ---------------------------------------------------------------- the network, as drawn
+@pytest.mark.parametrize("network", [
+    Network(), Network(conv1_channels=8, conv2_channels=16, kernel_size=3, hidden_units=64),
+])
+def test_network_view_follows_the_architecture(network):
+    params = model.init_params(np.random.default_rng(0), network=network)
+    _, acts = model.forward(np.zeros((1, 1, 28, 28)), params, return_activations=True,
+                            network=network)
+    view = inside.network_view(network)
+    shown = {v["layer"]: (b["channels"], v["size"]) for b in view["blocks"] for v in b["variants"]}
+    # Independent: the shapes the forward pass actually produced.
+    assert shown == {name: (acts[name].shape[1], acts[name].shape[2]) for name in shown}
+    assert list(shown) == list(inside.FEATURE_MAPS)
+    assert view["hidden_units"] == acts["fc1"].shape[1]
+    assert view["kernel_size"] == params["conv1.weight"].shape[-1]
+    c_in, k = params["conv2.weight"].shape[1], params["conv2.weight"].shape[-1]
+    assert view["blocks"][1]["kernel"].startswith(f"Its kernel is {c_in}×{k}×{k} ({c_in * k * k} ")
+    assert f"flattened to {acts['flatten'].shape[1]} numbers" in view["flattened"]

@@ -270,3 +270,43 @@ def test_mc_dropout_summary_with_the_pretrained_model():
     params = model.load_pretrained("pretrained")
     x = layer_demos.blended_digit(3, 5, 0.5)
     np.testing.assert_allclose(summary["inference"], model.predict_proba(x, params)[0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------- what the widgets call
+@pytest.mark.parametrize("seed", range(6))
+def test_conv2d_steps_reads_the_typed_matrices(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-9, 10, size=tuple(rng.integers(3, 8, 2))).astype(float)
+    W = rng.integers(-3, 4, size=tuple(rng.integers(1, 4, 2))).astype(float)
+    typed = layer_demos.conv2d_steps("\n".join(" ".join(map(str, row)) for row in X),
+                                     "; ".join(", ".join(map(str, row)) for row in W),
+                                     p=str(seed % 2), s=1, flip=bool(seed % 3))
+    padded = np.pad(X, seed % 2)
+    reference = scipy.signal.convolve2d if seed % 3 else scipy.signal.correlate2d
+    expected = reference(padded, W, "valid")
+    np.testing.assert_allclose(typed["output"], expected)
+    assert typed["input_shape"] == list(X.shape)
+
+
+def test_conv2d_steps_refuses_matrices_too_large_to_draw():
+    with pytest.raises(ValueError, match="X: at most 10 rows and columns"):
+        layer_demos.conv2d_steps("\n".join(["1 " * 11] * 2), "1")
+
+
+@pytest.mark.parametrize("mode", ["max", "mean"])
+def test_pooling_comparison_compares_the_outputs(mode):
+    c = layer_demos.pooling_comparison([NOTES_X1, NOTES_X2], size="2", mode=mode)
+    outputs = [sliding_window_view(np.asarray(X, float), (2, 2))[::2, ::2]
+               for X in (NOTES_X1, NOTES_X2)]
+    reduce = np.max if mode == "max" else np.mean
+    pooled = [reduce(view, axis=(2, 3)) for view in outputs]
+    for result, expected in zip(c["results"], pooled, strict=True):
+        np.testing.assert_allclose(result["output"], expected)
+    assert c["same"] == np.array_equal(*pooled)
+    assert c["differing"] == int(np.sum(pooled[0] != pooled[1]))
+    np.testing.assert_array_equal(c["inputs"][1], NOTES_X2)
+
+
+def test_pooling_comparison_max_pools_the_chapter_pair_alike():
+    c = layer_demos.pooling_comparison([NOTES_X1, NOTES_X2], size=2)
+    assert c["same"] and c["differing"] == 0

@@ -10,6 +10,8 @@
   absorbs part of a small move (local invariance).
 - :func:`digit_feature_maps`: a synthetic digit's conv1 and conv2 feature maps and the
   pretrained network's prediction.
+- What a widget calls, field values in: :func:`conv1d_stepper`, :func:`output_size_run`,
+  :func:`usage_count`, :func:`shift_demo`.
 """
 
 from __future__ import annotations
@@ -242,3 +244,82 @@ def shift_response(image: np.ndarray, params: dict[str, np.ndarray], dy: int, dx
         "equivariance_gap": gap,
         "change": change,
     }
+
+
+# ---------------------------------------------------------------- what the widgets call
+OUTPUT_SIZE_RUN_MOST = 2000
+"""The output-size widget runs the convolution itself for ``n + 2p`` up to this; the formula
+for any size."""
+
+
+def conv1d_stepper(x: str, w: str, p: Padding = 0, s: int = 1, *,
+                   flip: bool = True) -> dict[str, np.ndarray | tuple[int, int] | bool]:
+    """The conv1d-stepper widget: :func:`conv1d_steps` of the lists a visitor typed.
+
+    ``x`` and ``w`` are the fields' text ("1, 3 2"), read by :func:`parse_numbers`.
+
+    >>> conv1d_stepper("1 3 2 4 5 6 1 3", "1, 0, 3, 1, 2", "2")["output"][:2].tolist()
+    [5.0, 14.0]
+    """
+    return conv1d_steps(parse_numbers(x, "x"), parse_numbers(w, "w"), p, s, flip=flip)
+
+
+def output_size_run(n: int, m: int, p: int = 0, s: int = 1,
+                    shown: int = 12) -> dict[str, object]:
+    """The output-size widget: ``o = ⌊(n + 2p - m) / s⌋ + 1`` beside what
+    :func:`cnnlab.signal.conv1d` returns for the ramp ``x = [1, …, n]`` and ``w = [1, …, 1]``.
+
+    The fields are checked by :data:`cnnlab.pages.bounds.OUTPUT_SIZE` first.
+
+    Returns
+    -------
+    dict
+        ``"n"``, ``"m"``, ``"p"``, ``"s"``: the checked fields; ``"o"``:
+        :func:`cnnlab.signal.output_size`; ``"most"``: :data:`OUTPUT_SIZE_RUN_MOST`;
+        ``"run"``: ``None`` when ``n + 2p > most``, else the convolution's ``"shape"``, its
+        first ``shown`` ``"values"`` (each the sum of its window) and the first ``shown``
+        ``"starts"`` of its windows in the padded input (``i·s``).
+
+    >>> r = output_size_run("5", 3, p=1, s=2)
+    >>> r["o"], r["run"]["shape"], r["run"]["values"].tolist(), r["run"]["starts"].tolist()
+    (3, [3], [3.0, 9.0, 9.0], [0, 2, 4])
+    """
+    fields = bounds.check("output-size", n=n, m=m, p=p, s=s)
+    n, m, p, s = fields["n"], fields["m"], fields["p"], fields["s"]
+    o = signal.output_size(n, m, p, s)  # raises the formula's ValueError (kernel too large)
+    run = None
+    if n + 2 * p <= OUTPUT_SIZE_RUN_MOST:
+        y = signal.conv1d(np.arange(1.0, n + 1), np.ones(m), p=p, s=s)
+        run = {"shape": list(y.shape), "values": y[:shown],
+               "starts": (np.arange(len(y)) * s)[:shown]}
+    return {**fields, "o": o, "most": OUTPUT_SIZE_RUN_MOST, "run": run}
+
+
+def usage_count(n: int, m: int, mode: str) -> dict[str, object]:
+    """The usage-count widget: how often each input of a length-``n`` signal is read by a
+    kernel of size ``m`` with the padding of ``mode`` (``"full"``, ``"same"``, ``"valid"``).
+
+    Returns
+    -------
+    dict
+        ``"n"``, ``"m"`` (checked by :data:`cnnlab.pages.bounds.WIDGET_FIELDS`);
+        ``"padding"``: :func:`cnnlab.signal.padding_for`; ``"counts"``: :func:`input_usage`
+        over the padded input; ``"output_size"``.
+
+    >>> r = usage_count("5", 3, "same")
+    >>> r["padding"], r["counts"].tolist(), r["output_size"]
+    ((1, 1), [1, 2, 3, 3, 3, 2, 1], 5)
+    """
+    fields = bounds.check("usage-count", n=n, m=m)
+    n, m = fields["n"], fields["m"]
+    padding = signal.padding_for(mode, m)
+    return {"n": n, "m": m, "padding": padding, "counts": input_usage(n, m, padding),
+            "output_size": signal.output_size(n, m, padding)}
+
+
+def shift_demo(digit: int, dy: int, dx: int, channel: int = 0,
+               folder: str = "pretrained") -> dict[str, np.ndarray | float | dict[str, float]]:
+    """The shift-equivariance widget: :func:`shift_response` of a synthetic digit
+    (:func:`cnnlab.pages.digits.draw_digit`) through the pretrained network.
+    """
+    return shift_response(digits.draw_digit(digit), pretrained(folder), dy, dx, channel)

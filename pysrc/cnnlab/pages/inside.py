@@ -6,7 +6,9 @@ pretrained model with every activation (:func:`cnnlab.model.forward`) and return
 the lot: the preprocessing stages, the 28×28 input, the feature maps, the fc1
 activations, the logits and probabilities, and how long the forward pass took.
 :func:`overview` gives what does not depend on the drawing (conv1's kernels and
-the receptive field of every feature-map cell).
+the receptive field of every feature-map cell); :func:`network_view` what the view
+draws of the network itself (its blocks, maps and sizes), which the build writes into the
+page's scripts.
 
 Receptive fields
 ----------------
@@ -21,14 +23,14 @@ a 14×14 window of the 28×28 input, clipped at its edges.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import OrderedDict
 
 import numpy as np
 
 from .. import layers, model, preprocess
-from ..architecture import CHAPTER
+from ..architecture import CHAPTER, Network
+from . import explain
 
 GEOMETRY = CHAPTER.geometry
 """``(kernel, stride, padding)`` of the layers of the network up to pool2 (square windows)."""
@@ -109,13 +111,58 @@ def map_sizes() -> dict[str, int]:
     return sizes
 
 
+# ---------------------------------------------------------------- the network, as drawn
+def network_view(network: Network = CHAPTER) -> dict:
+    """What the draw page's view shows of the network: one block per convolution.
+
+    Each block has the convolution's ``name``, ``title``, ``channels``, a ``note`` on its
+    kernels, ``kernel`` (what its kernel is: shown for a block whose kernels the page does not
+    draw) and ``variants``: its maps after ReLU and after pooling, each with ``layer``,
+    ``label``, ``name`` and ``size`` (the side of the map for a 28×28 input). Also
+    ``input_size`` (28), ``kernel_size``, ``hidden_units`` (fc1's outputs) and ``flattened``
+    (what fc1 reads, in words).
+    ``hooks/network_shape.py`` writes it into the site as ``widgets/network-shape.js``, so
+    the drawing follows :mod:`cnnlab.architecture`.
+
+    >>> view = network_view()
+    >>> [(b["name"], b["channels"], [v["size"] for v in b["variants"]]) for b in view["blocks"]]
+    [('conv1', 32, [28, 14]), ('conv2', 64, [14, 7])]
+    >>> view["blocks"][1]["kernel"]
+    'Its kernel is 32×5×5 (800 weights and a bias): one 5×5 slice per conv1 map, summed.'
+    """
+    blocks = []
+    previous = None  # the convolution before, whose maps this one reads
+    for conv in (layer for layer in network.layers if layer.kind == "conv2d"):
+        relu, pool = network.layers[conv.index + 1], network.layers[conv.index + 2]
+        c_out, c_in, k = conv.out_shape[0], conv.in_shape[0], conv.kernel
+        if previous is None:
+            note = (f"{c_out} kernels of {k}×{k} slide over the input (padding {conv.padding}). "
+                    "Select a map to see its kernel.")
+        else:
+            note = (f"Each map sums {c_in} kernels of {k}×{k}, one per {previous} map. "
+                    "Select a map, then a cell.")
+        blocks.append({
+            "name": conv.name, "title": f"{conv.name}: {c_out} feature maps", "channels": c_out,
+            "note": note,
+            "kernel": (f"Its kernel is {c_in}×{k}×{k} ({c_in * k * k} weights and a bias): "
+                       f"one {k}×{k} slice per {previous or 'input'} map, summed."),
+            "variants": [
+                {"layer": relu.name, "label": "after ReLU", "name": f"{conv.name} after ReLU",
+                 "size": relu.out_shape[1]},
+                {"layer": pool.name, "label": "after max pooling",
+                 "name": f"{conv.name} after pooling ({pool.name})", "size": pool.out_shape[1]},
+            ],
+        })
+        previous = conv.name
+    pooled = network.layer("flatten").in_shape
+    return {"blocks": blocks, "input_size": network.layers[0].in_shape[1],
+            "kernel_size": network.kernel_size,
+            "hidden_units": network.layer("fc1").out_shape[0],
+            "flattened": (f"The {pooled[0]} pooled {pooled[1]}×{pooled[2]} maps, flattened to "
+                          f"{network.layer('flatten').out_shape[0]} numbers")}
+
+
 # ---------------------------------------------------------------- the model
-@functools.cache
-def pretrained_params(folder: str = "pretrained") -> dict[str, np.ndarray]:
-    """The pretrained float32 parameters from ``folder``, loaded once per folder."""
-    return model.load_pretrained(folder)
-
-
 def overview(weights: str = "pretrained") -> dict:
     """What the page shows whatever is drawn.
 
@@ -124,7 +171,7 @@ def overview(weights: str = "pretrained") -> dict:
     dict with ``kernels`` (32, 5, 5) and ``kernel_bias`` (32,): conv1's weights;
     ``receptive_fields``: for each layer of :data:`FEATURE_MAPS`, :func:`receptive_fields`.
     """
-    params = pretrained_params(weights)
+    params = explain.pretrained(weights)
     return {
         "kernels": params["conv1.weight"][:, 0],
         "kernel_bias": params["conv1.bias"],
@@ -152,7 +199,7 @@ def inspect_input(x: np.ndarray, weights: str = "pretrained") -> dict:
     if x.size != INPUT_SIZE * INPUT_SIZE:
         raise ValueError(f"expected 784 values (a 28×28 input), got shape {x.shape}")
     x = x.reshape(1, 1, INPUT_SIZE, INPUT_SIZE)
-    params = pretrained_params(weights)
+    params = explain.pretrained(weights)
     started = time.perf_counter()
     logits, acts = model.forward(x, params, return_activations=True)
     forward_ms = (time.perf_counter() - started) * 1000

@@ -310,3 +310,42 @@ def mc_dropout_summary(
         "inference_class": int(inference.argmax()),
         "votes": np.bincount(probabilities.argmax(axis=1), minlength=10),
     }
+
+
+# ---------------------------------------------------------------- what the widgets call
+def conv2d_steps(x: str, w: str, p: IntPair = 0, s: IntPair = 1, flip: bool = True) -> Breakdown:
+    """The conv2d-steps widget: :func:`conv2d_breakdown` of the matrices a visitor typed.
+
+    ``x`` and ``w`` are the text areas' contents, read by :func:`parse_matrix` (at most
+    ``bounds.MATRIX_X.most`` rows and columns); the result adds ``input_shape`` [n1, n2].
+
+    >>> b = conv2d_steps("1 2\\n3 4", "1 0; 0 2")
+    >>> b["output"].tolist(), b["input_shape"]
+    ([[6.0]], [2, 2])
+    """
+    X = parse_matrix(x, "X", max_size=bounds.MATRIX_X.most)
+    W = parse_matrix(w, "W", max_size=bounds.MATRIX_W.most)
+    return {**conv2d_breakdown(X, W, p=p, s=s, flip=flip), "input_shape": list(X.shape)}
+
+
+def pooling_comparison(matrices: Sequence, size: IntPair = 2, stride: IntPair | None = None,
+                       mode: str = "max") -> Breakdown:
+    """The pooling-compare widget: :func:`pool_breakdown` of each matrix, and whether the
+    pooled outputs agree.
+
+    Returns
+    -------
+    dict
+        ``results``: one :func:`pool_breakdown` per matrix; ``inputs``: the matrices as float
+        arrays; ``same``: every output equals the first; ``differing``: in how many places
+        the first and the last output differ.
+
+    >>> c = pooling_comparison([[[1, 5], [3, 4]], [[5, 1], [3, 4]]], size=2)
+    >>> c["same"], c["differing"], c["results"][0]["output"].tolist()
+    (True, 0, [[5.0]])
+    """
+    results = [pool_breakdown(X, size=size, stride=stride, mode=mode) for X in matrices]
+    outputs = [result["output"] for result in results]
+    return {"results": results, "inputs": [np.asarray(X, dtype=float) for X in matrices],
+            "same": all(np.array_equal(outputs[0], output) for output in outputs),
+            "differing": int(np.sum(outputs[0] != outputs[-1]))}

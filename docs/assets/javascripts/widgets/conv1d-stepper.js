@@ -1,6 +1,6 @@
 /*
  * conv1d-stepper: a 1-D convolution (or cross-correlation) one output at a time.
- * The numbers come from cnnlab.pages.explain.conv1d_steps in the page's Python; this only draws them.
+ * The numbers come from cnnlab.pages.explain.conv1d_stepper in the page's Python; this only draws them.
  *
  * Options (the ```widget block): x, w (lists or "1, 3, 2" text), p, s (ints),
  *   flip (true: convolution, the kernel is flipped; false: cross-correlation),
@@ -15,11 +15,6 @@
  * Keyboard: the slider takes arrows/Home/End; every output cell is a button.
  */
 import { el, fieldText, formatNumber, messageArea, pythonUpdate, updateOnInput } from "./kit.js";
-
-const STEPS = `
-from cnnlab.pages import explain
-explain.conv1d_steps(explain.parse_numbers(x, "x"), explain.parse_numbers(w, "w"), p, s, flip=flip)
-`;
 
 const asText = (value) => (Array.isArray(value) ? value.join(", ") : String(value));
 
@@ -138,9 +133,9 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
       }));
   };
 
-  const update = pythonUpdate(() => runtime.eval(STEPS, {
-    x: fieldText(inputs.x), w: fieldText(inputs.w), p: fieldText(inputs.p), s: fieldText(inputs.s), flip: flip.checked,
-  }, { latest: "conv1d-steps" }), (result) => {
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.explain.conv1d_stepper",
+    [fieldText(inputs.x), fieldText(inputs.w), fieldText(inputs.p), fieldText(inputs.s)], { flip: flip.checked },
+    { latest: "conv1d-steps" }), (result) => {
     steps = result;
     drawStep();
   }, { root: element, message });

@@ -2,7 +2,7 @@
  * 2-D convolution step by step: the zero-padded input, the kernel as it slides (rotated by
  * 180° for convolution), and the output. Hovering, tapping or tabbing to an output cell
  * highlights its window in the padded input and lists the products and their sum. All numbers
- * come from cnnlab.pages.layer_demos.conv2d_breakdown (which uses cnnlab.signal.conv2d).
+ * come from cnnlab.pages.layer_demos.conv2d_steps (conv2d_breakdown, which uses cnnlab.signal.conv2d).
  * Options: X, W (nested lists), p, s (ints, both axes), flip (default true).
  *
  * Test ids: input-X, input-W (textareas), input-p, input-s, input-flip; shape (the output-size
@@ -14,11 +14,6 @@
  */
 import { el, fieldText, formatNumber, matrixGrid, messageArea, numberField, panel, pythonUpdate, updateOnInput } from "./kit.js";
 
-const MAX_SIZE = 10;
-const CODE = `from cnnlab.pages import layer_demos
-X = layer_demos.parse_matrix(x_text, "X", max_size=${MAX_SIZE})
-W = layer_demos.parse_matrix(w_text, "W", max_size=${MAX_SIZE})
-dict(layer_demos.conv2d_breakdown(X, W, p=p, s=s, flip=flip), input_shape=list(X.shape))`;
 
 const asText = (matrix) => matrix.map((row) => row.join(" ")).join("\n");
 
@@ -128,9 +123,8 @@ CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
     select(i, j);
   }
 
-  const update = pythonUpdate(() => runtime.eval(CODE, {
-    x_text: xInput.value, w_text: wInput.value,
-    p: fieldText(pInput), s: fieldText(sInput), flip: flipInput.checked,
-  }, { latest: "conv2d-steps" }), render, { root: element, message });
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.layer_demos.conv2d_steps",
+    [xInput.value, wInput.value, fieldText(pInput), fieldText(sInput)], { flip: flipInput.checked },
+    { latest: "conv2d-steps" }), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

@@ -21,35 +21,20 @@
 import { el } from "./kit.js";
 import { INFERNO, blank, maximum, paint, paintImage, signedBackground } from "./digit-paint.js";
 
-const BLOCKS = [
-  {
-    name: "conv1",
-    title: "conv1: 32 feature maps",
-    channels: 32,
-    note: "32 kernels of 5×5 slide over the input (padding 2). Select a map to see its kernel.",
-    variants: [
-      { layer: "relu1", label: "after ReLU", size: 28 },
-      { layer: "pool1", label: "after max pooling", size: 14 },
-    ],
-  },
-  {
-    name: "conv2",
-    title: "conv2: 64 feature maps",
-    channels: 64,
-    note: "Each map sums 32 kernels of 5×5, one per conv1 map. Select a map, then a cell.",
-    variants: [
-      { layer: "relu2", label: "after ReLU", size: 14 },
-      { layer: "pool2", label: "after max pooling", size: 7 },
-    ],
-  },
-];
-// Maps and side of each layer shown, by layer name (relu1, pool1, relu2, pool2), from BLOCKS.
-const SHOWN = BLOCKS.flatMap((block) => block.variants.map((variant) => [variant, block.channels]));
-const CHANNELS = Object.fromEntries(SHOWN.map(([variant, channels]) => [variant.layer, channels]));
+import { NETWORK } from "./network-shape.js";
+
+// The blocks, maps and sizes come from cnnlab.architecture (cnnlab.pages.inside.network_view,
+// written into the site by hooks/network_shape.py).
+const BLOCKS = NETWORK.blocks;
+const INPUT = NETWORK.input_size;
+const KERNEL = NETWORK.kernel_size;
+const HIDDEN = NETWORK.hidden_units;
+// Per layer shown (relu1, pool1, relu2, pool2): its block, maps, side and name, from BLOCKS.
+const SHOWN = BLOCKS.flatMap((block) => block.variants.map((variant) => [variant, block]));
+const CHANNELS = Object.fromEntries(SHOWN.map(([variant, block]) => [variant.layer, block.channels]));
 const SIZES = Object.fromEntries(SHOWN.map(([variant]) => [variant.layer, variant.size]));
-const BLOCK_OF = { relu1: "conv1", pool1: "conv1", relu2: "conv2", pool2: "conv2" };
-const NAMES = { relu1: "conv1 after ReLU", pool1: "conv1 after pooling (pool1)",
-  relu2: "conv2 after ReLU", pool2: "conv2 after pooling (pool2)" };
+const BLOCK_OF = Object.fromEntries(SHOWN.map(([variant, block]) => [variant.layer, block]));
+const NAMES = Object.fromEntries(SHOWN.map(([variant]) => [variant.layer, variant.name]));
 const FC1_COLUMNS = 128;
 
 export function createNetworkView() {
@@ -99,20 +84,20 @@ export function createNetworkView() {
   });
 
   // --- the selected map -------------------------------------------------------------------
-  const zoomCanvas = el("canvas", { width: 28, height: 28 });
+  const zoomCanvas = el("canvas", { width: INPUT, height: INPUT });
   const cellMark = el("div", { class: "cnnlab-draw__cell", "aria-hidden": "true" });
   const zoom = el("div", {
     class: "cnnlab-draw__zoom", testid: "map-detail", tabindex: "0", role: "application",
     "aria-label": "Selected feature map: arrow keys choose a cell",
   }, zoomCanvas, cellMark);
   const zoomTitle = el("p", { class: "cnnlab-draw__detail-title" });
-  const inputCanvas = el("canvas", { width: 28, height: 28 });
+  const inputCanvas = el("canvas", { width: INPUT, height: INPUT });
   const field = el("div", { class: "cnnlab-draw__field", testid: "receptive-field", "aria-hidden": "true" });
   const fieldText = el("p", { class: "cnnlab-draw__caption" });
   const kernelGrid = el("div", { class: "cnnlab-draw__kernel", testid: "kernel" });
   const kernelText = el("p", { class: "cnnlab-draw__caption" });
-  blank(zoomCanvas, 28, 28);
-  blank(inputCanvas, 28, 28);
+  blank(zoomCanvas, INPUT, INPUT);
+  blank(inputCanvas, INPUT, INPUT);
   const detail = el("section", { class: "cnnlab-draw__detail", "aria-label": "Selected feature map" },
     zoomTitle,
     el("div", { class: "cnnlab-draw__detail-body" },
@@ -141,18 +126,18 @@ export function createNetworkView() {
   });
 
   // --- fc1 and the logits -----------------------------------------------------------------
-  const fc1Canvas = el("canvas", { class: "cnnlab-draw__strip", testid: "fc1", width: FC1_COLUMNS, height: 1024 / FC1_COLUMNS,
-    role: "img", "aria-label": "fc1: 1024 activations after ReLU" });
-  blank(fc1Canvas, 1024 / FC1_COLUMNS, FC1_COLUMNS);
+  const fc1Canvas = el("canvas", { class: "cnnlab-draw__strip", testid: "fc1", width: FC1_COLUMNS, height: HIDDEN / FC1_COLUMNS,
+    role: "img", "aria-label": `fc1: ${HIDDEN} activations after ReLU` });
+  blank(fc1Canvas, HIDDEN / FC1_COLUMNS, FC1_COLUMNS);
   const logitItems = Array.from({ length: 10 }, (_, digit) => el("li", { "data-digit": digit },
     el("span", { class: "cnnlab-draw__digit" }, String(digit)),
     el("span", { class: "cnnlab-draw__signed" }, el("span", { class: "cnnlab-draw__signed-fill" })),
     el("span", { class: "cnnlab-draw__number" }, "")));
   const logits = el("ol", { class: "cnnlab-draw__logits", testid: "logits", "aria-label": "logits" }, logitItems);
   const dense = el("section", { class: "cnnlab-draw__dense", "aria-label": "Fully connected layers" },
-    el("h3", { class: "cnnlab-draw__subtitle" }, "fc1: 1024 units"),
+    el("h3", { class: "cnnlab-draw__subtitle" }, `fc1: ${HIDDEN} units`),
     el("p", { class: "cnnlab-draw__note" },
-      "The 64 pooled 7×7 maps, flattened to 3136 numbers, feed 1024 units; their activations after ReLU, 128 per row:"),
+      `${NETWORK.flattened}, feed ${HIDDEN} units; their activations after ReLU, ${FC1_COLUMNS} per row:`),
     fc1Canvas,
     el("h3", { class: "cnnlab-draw__subtitle" }, "fc2: the logits"),
     el("p", { class: "cnnlab-draw__note" }, "Ten scores, one per digit; softmax turns them into the probabilities above."),
@@ -205,7 +190,7 @@ export function createNetworkView() {
       paintImage(inputCanvas, result.input);
     } else {
       blank(zoomCanvas, size, size);
-      blank(inputCanvas, 28, 28);
+      blank(inputCanvas, INPUT, INPUT);
     }
     Object.assign(cellMark.style, { top: `${(100 * i) / size}%`, left: `${(100 * j) / size}%`,
       width: `${100 / size}%`, height: `${100 / size}%` });
@@ -223,8 +208,8 @@ export function createNetworkView() {
     const table = overview.receptive_fields[layer];
     const [top, bottom, left, right] = [0, 1, 2, 3].map((k) => table.get(i, j, k));
     Object.assign(field.dataset, { top, bottom, left, right });
-    Object.assign(field.style, { top: `${(100 * top) / 28}%`, left: `${(100 * left) / 28}%`,
-      height: `${(100 * (bottom - top + 1)) / 28}%`, width: `${(100 * (right - left + 1)) / 28}%` });
+    Object.assign(field.style, { top: `${(100 * top) / INPUT}%`, left: `${(100 * left) / INPUT}%`,
+      height: `${(100 * (bottom - top + 1)) / INPUT}%`, width: `${(100 * (right - left + 1)) / INPUT}%` });
     field.hidden = false;
     const shown = value === null ? "" : ` = ${value.toFixed(3)}`;
     fieldText.textContent = `cell (${i}, ${j})${shown} sees input rows ${top}–${bottom}, ` +
@@ -232,10 +217,10 @@ export function createNetworkView() {
   }
 
   function drawKernel(layer, channel) {
-    if (BLOCK_OF[layer] !== "conv1") {
+    if (BLOCK_OF[layer] !== BLOCKS[0]) {
       kernelGrid.replaceChildren();
       kernelGrid.hidden = true;
-      kernelText.textContent = `Its kernel is 32×5×5 (800 weights and a bias): one 5×5 slice per conv1 map, summed.`;
+      kernelText.textContent = BLOCK_OF[layer].kernel;
       return;
     }
     kernelGrid.hidden = false;
@@ -244,14 +229,14 @@ export function createNetworkView() {
       return;
     }
     const kernels = overview.kernels;
-    const values = Array.from(kernels.data.subarray(channel * 25, channel * 25 + 25));
+    const values = Array.from(kernels.data.subarray(channel * KERNEL * KERNEL, (channel + 1) * KERNEL * KERNEL));
     const scale = Math.max(...values.map(Math.abs));
     kernelGrid.replaceChildren(...values.map((value) => el("span", {
       class: "cnnlab-draw__weight", "data-value": value, title: value.toFixed(4),
       style: `background: ${signedBackground(value, scale)}`,
     }, value.toFixed(2))));
     const bias = overview.kernel_bias.data[channel];
-    kernelText.textContent = `its 5×5 kernel (red > 0, blue < 0), bias ${bias.toFixed(3)}`;
+    kernelText.textContent = `its ${KERNEL}×${KERNEL} kernel (red > 0, blue < 0), bias ${bias.toFixed(3)}`;
   }
 
   function drawMaps() {
@@ -266,7 +251,7 @@ export function createNetworkView() {
   }
 
   function drawDense() {
-    paint(fc1Canvas, result.fc1.data, { height: 1024 / FC1_COLUMNS, width: FC1_COLUMNS, scale: maximum(result.fc1.data) });
+    paint(fc1Canvas, result.fc1.data, { height: HIDDEN / FC1_COLUMNS, width: FC1_COLUMNS, scale: maximum(result.fc1.data) });
     const values = Array.from(result.logits.data);
     const scale = Math.max(...values.map(Math.abs)) || 1;
     logitItems.forEach((item, digit) => {
@@ -297,7 +282,7 @@ export function createNetworkView() {
     clear() {
       result = null;
       Object.entries(grids).forEach(([layer, { buttons }]) => buttons.forEach(({ canvas }) => blank(canvas, SIZES[layer], SIZES[layer])));
-      blank(fc1Canvas, 1024 / FC1_COLUMNS, FC1_COLUMNS);
+      blank(fc1Canvas, HIDDEN / FC1_COLUMNS, FC1_COLUMNS);
       logitItems.forEach((item) => {
         delete item.dataset.value;
         item.querySelector(".cnnlab-draw__signed-fill").style.width = "0";

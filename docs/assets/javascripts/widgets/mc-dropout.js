@@ -11,8 +11,6 @@
  */
 import { el, fieldText, formatNumber, messageArea, numberField, paint, pythonUpdate, svg, updateOnInput } from "./kit.js";
 
-const CODE = `from cnnlab.pages import layer_demos
-layer_demos.mc_dropout_summary(first, second, mix, passes=passes, seed=seed)`;
 const LEFT = 22; // x of probability 0 in the chart
 const WIDTH = 290; // chart width of probability 0..1
 const ROW = 20;
@@ -85,10 +83,9 @@ CNNLab.widgets.register("mc-dropout", (element, options, runtime) => {
       + "Bars: lowest to highest probability over the passes; dot: their mean; tick: dropout off.";
   }
 
-  const update = pythonUpdate(() => runtime.eval(CODE, {
-    first: Number(first.value), second: Number(second.value), mix: Number(mix.value),
-    passes: fieldText(passes), seed,
-  }, { latest: "mc-dropout" }), render, { root: element, message });
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.layer_demos.mc_dropout_summary",
+    [Number(first.value), Number(second.value), Number(mix.value)], { passes: fieldText(passes), seed },
+    { latest: "mc-dropout" }), render, { root: element, message });
   reroll.addEventListener("click", () => {
     seed += 1;
     update();

@@ -1,7 +1,8 @@
 /*
  * output-size: the output size of a 1-D convolution, o = floor((n + 2p - m) / s) + 1, from
  * cnnlab.signal.output_size, next to what cnnlab.signal.conv1d really returns for a ramp input
- * x = [1, 2, ..., n] and the kernel w = [1, 1, ..., 1] (each output is the sum of its window).
+ * x = [1, 2, ..., n] and the kernel w = [1, 1, ..., 1] (each output is the sum of its window),
+ * both from cnnlab.pages.explain.output_size_run.
  * Invalid input shows cnnlab's ValueError next to the widget; cnnlab.pages.bounds says what may be typed.
  *
  * Options (the ```widget block): n, m, p, s.
@@ -18,15 +19,7 @@ const FIELDS = [
   ["p", "padding p"],
   ["s", "stride s"],
 ];
-const MAX_RUN = 2000; // the convolution itself runs for n + 2p up to this; the formula for any size
 const SHOWN = 12; // outputs listed
-
-const RUN = `
-import numpy as np
-from cnnlab import signal
-y = signal.conv1d(np.arange(1.0, n + 1), np.ones(m), p=p, s=s)
-{"shape": list(y.shape), "values": y[:shown], "starts": (np.arange(len(y)) * s)[:shown]}
-`;
 
 const listed = (array, total) => {
   const items = Array.from(array.data, (v) => formatNumber(v)).join(", ");
@@ -69,18 +62,11 @@ CNNLab.widgets.register("output-size", (element, options, runtime) => {
   };
   show("running the convolution…");
 
-  const update = pythonUpdate(async () => {
-    const typed = Object.fromEntries(inputs.map((input) => [input.name, fieldText(input)]));
-    const fields = await runtime.call("cnnlab.pages.bounds.check", ["output-size"], typed, { latest: "size-fields" });
-    const { n, m, p, s } = fields;
-    const o = await runtime.call("cnnlab.signal.output_size", [n, m], { p, s }, { latest: "size" });
-    const run = n + 2 * p > MAX_RUN ? null
-      : await runtime.eval(RUN, { n, m, p, s, shown: SHOWN }, { latest: "size-run" });
-    return { fields, o, run };
-  }, ({ fields: { n, m, p, s }, o, run }) => {
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.explain.output_size_run",
+    inputs.map((input) => fieldText(input)), { shown: SHOWN }, { latest: "size" }), ({ n, m, p, s, o, run, most }) => {
     result.textContent = `o = ⌊(${n} + 2·${p} − ${m}) / ${s}⌋ + 1 = ${o}`;
     if (run) showRun(run, o);
-    else show(`The convolution itself is run here for n + 2p ≤ ${MAX_RUN}.`);
+    else show(`The convolution itself is run here for n + 2p ≤ ${most}.`);
   }, { root: element, message: result });
   updateOnInput(form, update, runtime);
 });

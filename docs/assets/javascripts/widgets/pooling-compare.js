@@ -1,7 +1,7 @@
 /*
  * Max or mean pooling of two matrices side by side, with size and stride controls. Hovering,
  * tapping or tabbing to an output cell highlights its window in both inputs (and, for max
- * pooling, the element that won). The numbers come from cnnlab.pages.layer_demos.pool_breakdown
+ * pooling, the element that won). The numbers come from cnnlab.pages.layer_demos.pooling_comparison (pool_breakdown)
  * (cnnlab.layers.max_pool2d / avg_pool2d).
  * Options: matrices (a list of two nested lists), names (their labels), size, stride, mode.
  *
@@ -12,14 +12,6 @@
  * (buttons, data-value, data-selected); message (Python's ValueError).
  */
 import { el, fieldText, matrixGrid, messageArea, numberField, panel, pythonUpdate, updateOnInput } from "./kit.js";
-
-const CODE = `import numpy as np
-from cnnlab.pages import layer_demos
-results = [layer_demos.pool_breakdown(X, size=size, stride=stride, mode=mode) for X in matrices]
-outputs = [r["output"] for r in results]
-{"results": results, "inputs": [np.asarray(X, dtype=float) for X in matrices],
- "same": all(np.array_equal(outputs[0], o) for o in outputs),
- "differing": int(np.sum(outputs[0] != outputs[-1]))}`;
 
 function describeWindows(result) {
   const [k1, k2] = result.size;
@@ -106,9 +98,8 @@ CNNLab.widgets.register("pooling-compare", (element, options, runtime) => {
     select(...(selected[0] < o1 && selected[1] < o2 ? selected : [0, 0]));
   }
 
-  const update = pythonUpdate(() => runtime.eval(CODE, {
-    matrices: options.matrices, size: fieldText(sizeInput), stride: fieldText(strideInput),
-    mode: modeInput.value,
-  }, { latest: "pooling-compare" }), render, { root: element, message });
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.layer_demos.pooling_comparison",
+    [options.matrices], { size: fieldText(sizeInput), stride: fieldText(strideInput), mode: modeInput.value },
+    { latest: "pooling-compare" }), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

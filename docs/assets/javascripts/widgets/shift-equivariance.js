@@ -1,6 +1,6 @@
 /*
  * shift-equivariance: move a synthetic digit by (dy, dx) pixels and compare the pretrained
- * network's layers before and after (cnnlab.pages.explain.shift_response in the page's Python).
+ * network's layers before and after (cnnlab.pages.explain.shift_demo, shift_response, in the page's Python).
  * conv1's map moves with the digit (equivariance: the gap is 0 while no ink leaves the frame);
  * the relative change of each layer's output shrinks through the pooling layers.
  * Needs `runtime: {weights: true}`.
@@ -12,10 +12,6 @@
  */
 import { el, fieldText, formatNumber, messageArea, paint, pythonUpdate, updateOnInput } from "./kit.js";
 
-const RESPONSE = `
-from cnnlab.pages import digits, explain
-explain.shift_response(digits.draw_digit(digit), explain.pretrained(), dy, dx, channel)
-`;
 const LAYERS = { relu1: "conv1 + ReLU", pool1: "pool1", relu2: "conv2 + ReLU", pool2: "pool2", fc2: "logits (fc2)" };
 const PICTURES = [
   ["image", "digit", false],
@@ -66,7 +62,8 @@ CNNLab.widgets.register("shift-equivariance", (element, options, runtime) => {
     chart);
 
   let vars = {};
-  const compute = pythonUpdate(() => runtime.eval(RESPONSE, vars, { latest: "shift" }), (result) => {
+  const compute = pythonUpdate(() => runtime.call("cnnlab.pages.explain.shift_demo",
+    [vars.digit, vars.dy, vars.dx, vars.channel], {}, { latest: "shift" }), (result) => {
       PICTURES.forEach(([key, , signed]) => paint(canvases[key], result[key], { signed }));
       const value = result.equivariance_gap;
       gap.textContent = value === 0 || value >= 1e-3 ? formatNumber(value, 3) : value.toExponential(1);

@@ -1,6 +1,6 @@
 /*
  * usage-count: how many outputs of a stride-1 convolution read each input element, for the
- * padding modes full / same / valid. Python (cnnlab.signal.padding_for, cnnlab.pages.explain.input_usage,
+ * padding modes full / same / valid. Python (cnnlab.pages.explain.usage_count: cnnlab.signal.padding_for, input_usage,
  * cnnlab.signal.output_size) computes; this draws the padded input, a bar per element and the
  * window of every output.
  *
@@ -10,15 +10,6 @@
  *   (data-index = output i, data-start), output-count (o as text).
  */
 import { el, fieldText, messageArea, numberField, pythonUpdate, updateOnInput } from "./kit.js";
-
-const USAGE = `
-from cnnlab import signal
-from cnnlab.pages import bounds, explain
-n, m = bounds.check("usage-count", n=n, m=m).values()
-padding = signal.padding_for(mode, m)
-{"n": n, "m": m, "padding": padding, "counts": explain.input_usage(n, m, padding),
- "output_size": signal.output_size(n, m, padding)}
-`;
 
 CNNLab.widgets.register("usage-count", (element, options, runtime) => {
   const form = el("form", { class: "cnnlab-form" });
@@ -74,8 +65,8 @@ CNNLab.widgets.register("usage-count", (element, options, runtime) => {
     );
   };
 
-  const update = pythonUpdate(() => runtime.eval(USAGE, { n: fieldText(n), m: fieldText(m), mode: mode.value },
-    { latest: "usage" }), (result) => draw(result, result.n, result.m), { root: element, message });
+  const update = pythonUpdate(() => runtime.call("cnnlab.pages.explain.usage_count",
+    [fieldText(n), fieldText(m), mode.value], {}, { latest: "usage" }), (result) => draw(result, result.n, result.m), { root: element, message });
   updateOnInput(form, update, runtime);
 });
 
