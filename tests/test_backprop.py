@@ -59,8 +59,8 @@ def conv_case(seed: int) -> dict:
 
 
 def conv_forward(case: dict) -> tuple:
-    """backprop.conv2d_forward on an NCHW case, in the trainer's channels-last layout."""
-    return backprop.conv2d_forward(channels_last(case["x"]), case["weight"], case["bias"],
+    """backprop.conv2d_nhwc_forward on an NCHW case, in the trainer's channels-last layout."""
+    return backprop.conv2d_nhwc_forward(channels_last(case["x"]), case["weight"], case["bias"],
                                    case["padding"])
 
 
@@ -82,7 +82,7 @@ def test_conv2d_backward_equals_finite_differences(seed):
     case = conv_case(seed)
     out, cache = conv_forward(case)
     upstream = np.random.RandomState(100 + seed).standard_normal(channels_first(out).shape)
-    dx, dweight, dbias = backprop.conv2d_backward(channels_last(upstream), cache)
+    dx, dweight, dbias = backprop.conv2d_nhwc_backward(channels_last(upstream), cache)
     dx = channels_first(dx)
 
     def loss() -> float:  # L = Σ out · upstream, so dL/dout = upstream
@@ -99,8 +99,8 @@ def test_conv2d_backward_without_dx(seed):
     case = conv_case(seed)
     out, cache = conv_forward(case)
     upstream = np.random.RandomState(seed).standard_normal(out.shape)
-    dx, dweight, dbias = backprop.conv2d_backward(upstream, cache, need_dx=False)
-    _, full_dweight, full_dbias = backprop.conv2d_backward(upstream, cache)
+    dx, dweight, dbias = backprop.conv2d_nhwc_backward(upstream, cache, need_dx=False)
+    _, full_dweight, full_dbias = backprop.conv2d_nhwc_backward(upstream, cache)
     assert dx is None
     np.testing.assert_array_equal(dweight, full_dweight)
     np.testing.assert_array_equal(dbias, full_dbias)
@@ -113,10 +113,10 @@ def test_conv2d_backward_without_dx(seed):
 ])
 def test_max_pool_backward_equals_finite_differences(seed, size, shape):
     x = np.random.RandomState(seed).standard_normal(shape)
-    out, cache = backprop.max_pool_forward(channels_last(x), size)
+    out, cache = backprop.max_pool_nhwc_forward(channels_last(x), size)
     np.testing.assert_array_equal(channels_first(out), layers.max_pool2d(x, size))
     upstream = np.random.RandomState(50 + seed).standard_normal(channels_first(out).shape)
-    dx = channels_first(backprop.max_pool_backward(channels_last(upstream), cache))
+    dx = channels_first(backprop.max_pool_nhwc_backward(channels_last(upstream), cache))
     assert dx.shape == x.shape
 
     def loss() -> float:
@@ -128,14 +128,14 @@ def test_max_pool_backward_equals_finite_differences(seed, size, shape):
 
 def test_max_pool_backward_sends_ties_to_first_maximum():
     x = np.ones((1, 2, 4, 1))  # every window is a tie, like a blank region of a digit
-    _, cache = backprop.max_pool_forward(x, 2)
-    dx = backprop.max_pool_backward(np.array([[[[3.0], [5.0]]]]), cache)
+    _, cache = backprop.max_pool_nhwc_forward(x, 2)
+    dx = backprop.max_pool_nhwc_backward(np.array([[[[3.0], [5.0]]]]), cache)
     assert dx[0, :, :, 0].tolist() == [[3.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
 
 
 def test_max_pool_forward_needs_divisible_size():
     with pytest.raises(ValueError, match=r"H and W divisible by 2, got \(5, 4\)"):
-        backprop.max_pool_forward(np.ones((1, 5, 4, 1)), 2)
+        backprop.max_pool_nhwc_forward(np.ones((1, 5, 4, 1)), 2)
 
 
 # ---------------------------------------------------------------- softmax cross-entropy

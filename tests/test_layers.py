@@ -34,7 +34,7 @@ def random_conv_case(seed: int) -> dict:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_conv2d_equals_loop_version(seed):
     case = random_conv_case(seed)
-    np.testing.assert_allclose(layers.conv2d(**case), layers.conv2d_naive(**case),
+    np.testing.assert_allclose(layers.conv2d(**case), layers.conv2d_loop(**case),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -72,7 +72,7 @@ def test_conv2d_of_uint8_does_not_wrap():
     weight = np.full((1, 1, 3, 3), 2, np.uint8)
     np.testing.assert_array_equal(layers.conv2d(x, weight), np.full((1, 1, 2, 2), 3600.0))
     np.testing.assert_array_equal(layers.conv2d(x, weight, np.array([0.5])),
-                                  layers.conv2d_naive(x, weight, np.array([0.5])))
+                                  layers.conv2d_loop(x, weight, np.array([0.5])))
 
 
 def test_conv2d_keeps_float32():
@@ -96,7 +96,7 @@ POOL_CASES = [  # (H, W, kernel, stride): non-overlapping (stride None or = kern
 def test_pooling_equals_loop_version(pool, reduce, h, w, kernel, stride, seed):
     x = np.random.RandomState(seed).standard_normal((2, 3, h, w))
     out = pool(x, kernel, stride)
-    np.testing.assert_allclose(out, layers.pool2d_naive(x, kernel, stride, reduce=reduce),
+    np.testing.assert_allclose(out, layers.pool2d_loop(x, kernel, stride, reduce=reduce),
                                rtol=1e-12)
     kh, kw = layers.as_pair(kernel, "kernel")
     sh, sw = (kh, kw) if stride is None else layers.as_pair(stride, "stride")
@@ -117,7 +117,7 @@ def test_pool_stride_defaults_to_kernel(seed):
 def test_chapter_pooling_example(matrix):
     x = np.array(matrix)[None, None]
     assert layers.max_pool2d(x, 2).tolist() == [[NOTES_POOLED]]
-    assert layers.pool2d_naive(x, 2).tolist() == [[NOTES_POOLED]]
+    assert layers.pool2d_loop(x, 2).tolist() == [[NOTES_POOLED]]
 
 
 # ---------------------------------------------------------------- dense layers, relu
@@ -286,7 +286,7 @@ BAD_CALLS = {
                    r"weight must be finite"),
     "string input": (lambda: layers.conv2d(np.full((1, 2, 5, 5), "a"), W4),
                      r"input must hold real numbers"),
-    "naive conv kernel too large": (lambda: layers.conv2d_naive(X4, np.ones((3, 2, 6, 6))),
+    "naive conv kernel too large": (lambda: layers.conv2d_loop(X4, np.ones((3, 2, 6, 6))),
                                     r"kernel \(6, 6\) is larger than the padded input"),
     "pool input rank": (lambda: layers.max_pool2d(np.ones((5, 5)), 2),
                         r"input must have 4 dimensions \(N, C, H, W\), got shape \(5, 5\)"),
@@ -297,7 +297,7 @@ BAD_CALLS = {
     "pool kernel too large": (lambda: layers.max_pool2d(X4, 6),
                               r"kernel \(6, 6\) is larger than the padded input \(5, 5\)"),
     "pool nan": (lambda: layers.avg_pool2d(NAN4, 2), r"input must be finite"),
-    "naive pool kernel too large": (lambda: layers.pool2d_naive(X4, (2, 6)),
+    "naive pool kernel too large": (lambda: layers.pool2d_loop(X4, (2, 6)),
                                     r"kernel \(2, 6\) is larger than the padded input"),
     "linear rank": (lambda: layers.linear(np.ones(3), np.ones((2, 3))),
                     r"input must have 2 dimensions \(N, in_features\)"),

@@ -26,10 +26,10 @@ def digits(seed: int, n: int) -> np.ndarray:
 
 def reference_forward(x: np.ndarray, p: dict) -> np.ndarray:
     """The network written out with the loop layers and explicit formulas."""
-    h = np.maximum(layers.conv2d_naive(x, p["conv1.weight"], p["conv1.bias"], padding=2), 0)
-    h = layers.pool2d_naive(h, 2, reduce=np.max)
-    h = np.maximum(layers.conv2d_naive(h, p["conv2.weight"], p["conv2.bias"], padding=2), 0)
-    h = layers.pool2d_naive(h, 2, reduce=np.max)
+    h = np.maximum(layers.conv2d_loop(x, p["conv1.weight"], p["conv1.bias"], padding=2), 0)
+    h = layers.pool2d_loop(h, 2, reduce=np.max)
+    h = np.maximum(layers.conv2d_loop(h, p["conv2.weight"], p["conv2.bias"], padding=2), 0)
+    h = layers.pool2d_loop(h, 2, reduce=np.max)
     n, c, rows, cols = h.shape
     flat = np.empty((n, c * rows * cols))
     for i in range(c):  # torch.flatten order: channel, then row, then column

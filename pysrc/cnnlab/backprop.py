@@ -29,7 +29,7 @@ from .architecture import CHAPTER, Network
 Cache = Any
 
 
-def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
+def conv2d_nhwc_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
                    padding: int) -> tuple[np.ndarray, Cache]:
     """Stride-1 convolution (cross-correlation) with zero padding, channels last.
 
@@ -43,9 +43,9 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
 
     Returns
     -------
-    out : (N, H_out, W_out, C_out) and the cache for :func:`conv2d_backward`
+    out : (N, H_out, W_out, C_out) and the cache for :func:`conv2d_nhwc_backward`
 
-    >>> out, _ = conv2d_forward(np.ones((1, 3, 3, 1)), np.ones((1, 1, 3, 3)), np.zeros(1), 1)
+    >>> out, _ = conv2d_nhwc_forward(np.ones((1, 3, 3, 1)), np.ones((1, 1, 3, 3)), np.zeros(1), 1)
     >>> out[0, :, :, 0].tolist()
     [[4.0, 6.0, 4.0], [6.0, 9.0, 6.0], [4.0, 6.0, 4.0]]
     """
@@ -58,9 +58,9 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray,
     return out.reshape(n, h_out, w_out, c_out), (x.shape, cols, weight, padding)
 
 
-def conv2d_backward(dout: np.ndarray, cache: Cache,
+def conv2d_nhwc_backward(dout: np.ndarray, cache: Cache,
                     need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Gradients of :func:`conv2d_forward`: ``(dx, dweight, dbias)``, dx channels last.
+    """Gradients of :func:`conv2d_nhwc_forward`: ``(dx, dweight, dbias)``, dx channels last.
 
     ``dW = doutᵀ · cols`` and ``db = Σ dout``. For ``dx`` each kernel offset (u, v)
     sends ``dout · w[:, :, u, v]`` back to the inputs it read, shifted by (u, v):
@@ -95,7 +95,7 @@ def conv2d_backward(dout: np.ndarray, cache: Cache,
             np.ascontiguousarray(dweight), dbias)
 
 
-def max_pool_forward(x: np.ndarray, size: int) -> tuple[np.ndarray, Cache]:
+def max_pool_nhwc_forward(x: np.ndarray, size: int) -> tuple[np.ndarray, Cache]:
     """Non-overlapping ``size × size`` max pooling (stride = size), channels last.
 
     Parameters
@@ -104,15 +104,15 @@ def max_pool_forward(x: np.ndarray, size: int) -> tuple[np.ndarray, Cache]:
 
     Returns
     -------
-    out : (N, H / size, W / size, C) and the cache for :func:`max_pool_backward`
+    out : (N, H / size, W / size, C) and the cache for :func:`max_pool_nhwc_backward`
 
-    >>> out, _ = max_pool_forward(np.arange(16.0).reshape(1, 4, 4, 1), 2)
+    >>> out, _ = max_pool_nhwc_forward(np.arange(16.0).reshape(1, 4, 4, 1), 2)
     >>> out[0, :, :, 0].tolist()
     [[5.0, 7.0], [13.0, 15.0]]
     """
     n, h, w, c = x.shape
     if h % size or w % size:
-        raise ValueError(f"max_pool_forward needs H and W divisible by {size}, got {(h, w)}")
+        raise ValueError(f"max_pool_nhwc_forward needs H and W divisible by {size}, got {(h, w)}")
     blocks = x.reshape(n, h // size, size, w // size, size, c)  # a view
     out = blocks[:, :, 0, :, 0].copy()
     for u in range(size):  # one maximum per window offset: faster than .max(axis=(2, 4))
@@ -121,7 +121,7 @@ def max_pool_forward(x: np.ndarray, size: int) -> tuple[np.ndarray, Cache]:
     return out, (blocks, out)
 
 
-def max_pool_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
+def max_pool_nhwc_backward(dout: np.ndarray, cache: Cache) -> np.ndarray:
     """Route each output gradient back to its window's maximum, channels last.
 
     Like PyTorch, only the first maximum of a window (in row-major order) gets it:
@@ -193,10 +193,10 @@ def _forward_step(layer: Any, h: np.ndarray, params: dict[str, np.ndarray], trai
     """One layer forward, channels last: its output and what its backward step needs."""
     weight, bias = params.get(layer.name + ".weight"), params.get(layer.name + ".bias")
     if layer.kind == "conv2d":
-        out, cache = conv2d_forward(h, weight, bias, padding=layer.padding)
+        out, cache = conv2d_nhwc_forward(h, weight, bias, padding=layer.padding)
         return out, (cache, first)
     if layer.kind == "max_pool2d":
-        return max_pool_forward(h, layer.kernel)
+        return max_pool_nhwc_forward(h, layer.kernel)
     if layer.kind == "relu":
         return np.maximum(h, 0), h
     if layer.kind == "flatten":  # PyTorch's flatten: (C, H, W) order
@@ -216,11 +216,11 @@ def _backward_step(layer: Any, saved: Cache, dout: np.ndarray,
     """One layer backward: the gradient of its input; its parameters' gradients into ``grads``."""
     if layer.kind == "conv2d":
         cache, first = saved  # the first layer's input is the image: no gradient needed
-        dx, grads[layer.name + ".weight"], grads[layer.name + ".bias"] = conv2d_backward(
+        dx, grads[layer.name + ".weight"], grads[layer.name + ".bias"] = conv2d_nhwc_backward(
             dout, cache, need_dx=not first)
         return dx
     if layer.kind == "max_pool2d":
-        return max_pool_backward(dout, saved)
+        return max_pool_nhwc_backward(dout, saved)
     if layer.kind == "relu":
         return dout * (saved > 0)
     if layer.kind == "flatten":

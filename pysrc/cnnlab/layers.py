@@ -5,7 +5,7 @@ Tensors are NCHW (batch, channels, height, width); convolution weights are
 book's PyTorch model can be used as it is. Like ``torch.nn.functional.conv2d``,
 :func:`conv2d` computes a cross-correlation (the kernel is not flipped).
 
-Each vectorized layer has a loop version beside it (``*_naive``) that reads like
+Each vectorized layer has a loop version beside it (``*_loop``) that reads like
 the formula; the tests check that the two agree.
 """
 
@@ -176,13 +176,13 @@ def im2col(
     return patches.transpose(0, 2, 3, 4, 5, 1).reshape(n * h_out * w_out, kh * kw * c)
 
 
-def conv2d_naive(
+def conv2d_loop(
     x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
     stride: IntPair = 1, padding: IntPair = 0,
 ) -> np.ndarray:
     """Loop version of :func:`conv2d`: one dot product per output element.
 
-    >>> conv2d_naive(np.ones((1, 1, 3, 3)), np.ones((2, 1, 3, 3)), padding=1)[0, :, 1, 1].tolist()
+    >>> conv2d_loop(np.ones((1, 1, 3, 3)), np.ones((2, 1, 3, 3)), padding=1)[0, :, 1, 1].tolist()
     [9.0, 9.0]
     """
     x, weight, bias, stride, padding = check_conv_args(x, weight, bias, stride, padding)
@@ -268,12 +268,12 @@ def pool_windows(x: np.ndarray, kernel_size: IntPair, stride: IntPair | None) ->
     return windows(x, kernel, steps, (0, 0))
 
 
-def pool2d_naive(
+def pool2d_loop(
     x: np.ndarray, kernel_size: IntPair, stride: IntPair | None = None, reduce=np.max,
 ) -> np.ndarray:
     """Loop version of the pooling layers; ``reduce`` is ``np.max`` or ``np.mean``.
 
-    >>> pool2d_naive(np.arange(16).reshape(1, 1, 4, 4), 2, reduce=np.max).tolist()
+    >>> pool2d_loop(np.arange(16).reshape(1, 1, 4, 4), 2, reduce=np.max).tolist()
     [[[[5, 7], [13, 15]]]]
     """
     x = check_array(x, 4, "input", "(N, C, H, W)")

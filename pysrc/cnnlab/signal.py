@@ -10,9 +10,15 @@ layers of a CNN, and ``cnnlab.layers.conv2d``, compute) does not. So
 ``conv1d(x, w) == correlate1d(x, w[::-1])``: this module computes every
 cross-correlation as a convolution with the flipped kernel.
 
-Each operation comes twice: a loop version (``conv2d_naive``) that reads like the
+Each operation comes twice: a loop version (``conv2d_loop``) that reads like the
 book and a vectorized one (``conv2d``) that the site runs; the tests check that
 they agree with each other and with NumPy and SciPy.
+
+Names: ``conv1d`` and ``conv2d`` are the book's (its ``conv1d`` and ``conv2D``): true
+convolution of one signal or one image. A layer's batched NCHW cross-correlation is
+:func:`cnnlab.layers.conv2d` (PyTorch's name), the trainer's channels-last one
+:func:`cnnlab.backprop.conv2d_nhwc_forward`. Loop versions end in ``_loop`` everywhere;
+``_naive`` means only a numerically unstable formula (:mod:`cnnlab.pages.stability`).
 """
 
 from __future__ import annotations
@@ -194,14 +200,14 @@ def conv1d(x: Signal, w: Signal, p: Padding = 0, s: int = 1, mode: str | None = 
     return _convolve(x, w, p, s, mode, ndim=1)
 
 
-def conv1d_naive(
+def conv1d_loop(
     x: Signal, w: Signal, p: Padding = 0, s: int = 1, mode: str | None = None
 ) -> np.ndarray:
     """Loop version of `conv1d`, written like the book; same arguments and result.
 
     Examples
     --------
-    >>> conv1d_naive([1, 2, 3, 4, 5], [1, 1, 1], s=2).tolist()
+    >>> conv1d_loop([1, 2, 3, 4, 5], [1, 1, 1], s=2).tolist()
     [6.0, 12.0]
     """
     x, w, pads, strides, out_shape = _prepare(x, w, p, s, mode, ndim=1)
@@ -238,17 +244,17 @@ def correlate1d(
     return _correlate_by_convolving(conv1d, x, w, p, s, mode, ndim=1)
 
 
-def correlate1d_naive(
+def correlate1d_loop(
     x: Signal, w: Signal, p: Padding = 0, s: int = 1, mode: str | None = None
 ) -> np.ndarray:
-    """Loop version of `correlate1d`: `conv1d_naive` with the flipped kernel.
+    """Loop version of `correlate1d`: `conv1d_loop` with the flipped kernel.
 
     Examples
     --------
-    >>> correlate1d_naive([1, 2, 3, 4], [1, 0, -1]).tolist()
+    >>> correlate1d_loop([1, 2, 3, 4], [1, 0, -1]).tolist()
     [-2.0, -2.0]
     """
-    return _correlate_by_convolving(conv1d_naive, x, w, p, s, mode, ndim=1)
+    return _correlate_by_convolving(conv1d_loop, x, w, p, s, mode, ndim=1)
 
 
 # ---------------------------------------------------------------- 2-D
@@ -297,7 +303,7 @@ def conv2d(
     return _convolve(X, W, p, s, mode, ndim=2)
 
 
-def conv2d_naive(
+def conv2d_loop(
     X: Image,
     W: Image,
     p: Padding2D = (0, 0),
@@ -308,7 +314,7 @@ def conv2d_naive(
 
     Examples
     --------
-    >>> conv2d_naive([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, -1]]).tolist()
+    >>> conv2d_loop([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 0], [0, -1]]).tolist()
     [[4.0, 4.0], [4.0, 4.0]]
     """
     X, W, pads, strides, out_shape = _prepare(X, W, p, s, mode, ndim=2)
@@ -349,21 +355,21 @@ def correlate2d(
     return _correlate_by_convolving(conv2d, X, W, p, s, mode, ndim=2)
 
 
-def correlate2d_naive(
+def correlate2d_loop(
     X: Image,
     W: Image,
     p: Padding2D = (0, 0),
     s: Stride2D = (1, 1),
     mode: str | None = None,
 ) -> np.ndarray:
-    """Loop version of `correlate2d`: `conv2d_naive` with the flipped kernel.
+    """Loop version of `correlate2d`: `conv2d_loop` with the flipped kernel.
 
     Examples
     --------
-    >>> correlate2d_naive([[1, 2], [3, 4]], [[1, 1], [1, 1]], mode="same").tolist()
+    >>> correlate2d_loop([[1, 2], [3, 4]], [[1, 1], [1, 1]], mode="same").tolist()
     [[10.0, 6.0], [7.0, 4.0]]
     """
-    return _correlate_by_convolving(conv2d_naive, X, W, p, s, mode, ndim=2)
+    return _correlate_by_convolving(conv2d_loop, X, W, p, s, mode, ndim=2)
 
 
 # ---------------------------------------------------------------- shared machinery

@@ -116,7 +116,7 @@ def test_convolution_1d(open_page, cells_match_the_build):
     page = open_page("chapter/02-convolution-1d/")
     texts = cells_match_the_build(page)
     assert numbers(texts[0].splitlines()[0]) == np.convolve(BOOK_X, BOOK_W).tolist()
-    assert "def conv1d_naive(" in texts[2]
+    assert "def conv1d_loop(" in texts[2]
 
     stepper = widget(page, "conv1d-stepper")
     wait_state(page, stepper)

@@ -136,7 +136,7 @@ def test_loss_widget_matches_cnnlab_stability(open_page, wait_ready, kind, start
     check(-1000, 0)
 
     number.fill("")
-    wait_error(page, widget, "logit must be a finite number")
+    wait_error(page, widget, "logit z: enter a number between")
 
 
 # --- 12 architecture --------------------------------------------------------------------------
@@ -174,9 +174,10 @@ def test_architecture_widget_runs_the_model_for_each_batch_size(open_page, wait_
     assert "pooling layer 2" in details
     assert f"({', '.join(map(str, row['nhwc']))}) = {row['values']:,} values" in details
 
-    for bad in ("0", "65", "2.5"):
+    whole = "batch size: enter a whole number between 1 and 64"
+    for bad, message in (("0", whole), ("65", "batch size ≤ 64"), ("2.5", whole)):
         widget.locator('[data-testid="batch-size"]').fill(bad)
-        wait_error(page, widget, "batch size must be a whole number from 1 to 64")
+        wait_error(page, widget, message)
 
 
 # --- 13 augmentation --------------------------------------------------------------------------

@@ -151,7 +151,7 @@ export function createNetworkView() {
       grids[variant.layer].grid.hidden = variant.layer !== layer;
       switches[block.name][variant.layer].setAttribute("aria-pressed", String(variant.layer === layer));
     });
-    if (BLOCK_OF[selected.layer] === block.name) select(layer, selected.channel);
+    if (BLOCK_OF[selected.layer] === block) select(layer, selected.channel);
   }
 
   function select(layer, channel) {
