@@ -7,6 +7,8 @@ only in the browser.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from mkdocs.exceptions import PluginError
 
@@ -32,6 +34,18 @@ def test_every_called_name_exists(name):
 ])
 def test_a_missing_name_is_named(name, says):
     assert says in widget_calls.problem(name)
+
+
+TESTS = Path(__file__).parent
+NATIVE_TESTS = "".join(path.read_text(encoding="utf-8") for path in TESTS.rglob("*.py")
+                       if "browser" not in path.parts)
+
+
+@pytest.mark.parametrize("name", [name for name in widget_calls.called_names()
+                                  if name.startswith("cnnlab.pages.")])
+def test_every_widget_function_has_a_native_test(name):
+    module, _, function = name.rpartition(".")
+    assert f"{module.rsplit('.', 1)[1]}.{function}(" in NATIVE_TESTS, f"no native test calls {name}"
 
 
 def test_no_widget_carries_python_source():

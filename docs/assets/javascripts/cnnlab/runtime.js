@@ -3,7 +3,7 @@
  *
  *   const runtime = CNNLab.runtime;                       // the current page's runtime
  *   await runtime.call("cnnlab.signal.conv1d", [x, w], {p: 2});   // -> NDArray
- *   await runtime.eval("from cnnlab import signal\nsignal.conv1d(x, w, p=p)", {x, w, p: 2});
+ *   await runtime.eval("x.sum()", {x});   // an expression: for the console and the tests, never a widget
  *   await runtime.run(code, {label: "<cell 1>", fresh: false});   // a code cell's output
  *
  * Every method returns a Promise and may be called before Python has loaded: requests wait

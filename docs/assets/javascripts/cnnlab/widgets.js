@@ -5,7 +5,7 @@
  *
  *   CNNLab.widgets.register("output-size", (element, options, runtime) => {
  *     // build the widget inside `element` (it holds a fallback text to replace);
- *     // `options` is the YAML of the fence; compute with runtime.call / runtime.eval;
+ *     // `options` is the YAML of the fence; compute with runtime.call (a named cnnlab.pages function);
  *     // optionally return a function that cleans up when the visitor leaves the page.
  *   });
  *
