@@ -155,16 +155,10 @@ def test_convolution_1d(open_page, cells_match_the_build):
     assert shown["window"] == [2 * index + j for j in range(3)]
     assert shown["sum"] == expected[index]
 
-    for fields, message in [
-        ({"w": "1, a"}, "w: expected numbers separated by commas, got 'a'"),
-        ({"w": "1 1 1 1 1", "x": ""}, "x: expected at least one number"),
-        ({"x": "1, 2", "p": "1"}, "the kernel (m=5) is larger than the padded input"),
-        ({"x": "1 2 3 4 5 6", "s": "0"}, "s (stride): expected an integer >= 1, got 0"),
-        ({"s": "1", "p": "1.5"}, "p: expected padding as an int or a (before, after) pair"),
-    ]:
-        for name, text in fields.items():
-            stepper.locator(f'[data-testid="input-{name}"]').fill(text)
-        wait_state(page, stepper, "error", message)
+    # One bad field at a time: bad_input.CASES (test_bad_input.py). Here: fields at odds.
+    for name, text in {"w": "1 1 1 1 1", "x": "1, 2", "p": "1"}.items():
+        stepper.locator(f'[data-testid="input-{name}"]').fill(text)
+    wait_state(page, stepper, "error", "the kernel (m=5) is larger than the padded input")
     assert stepper.locator('[data-testid="message"]').is_visible()
 
 
@@ -267,14 +261,10 @@ def test_output_size(open_page, cells_match_the_build):
     shows(8, 5, 2, 1)
     shows(5, 3, 0, 2)  # the stride example: two outputs, windows at 0 and 2
     shows(30, 4, 1, 3)
-    for fields, message in [
-        ({"n": 3, "m": 5, "p": 0, "s": 1}, "the kernel (m=5) is larger than the padded input"),
-        ({"n": 8, "m": 3, "p": 0, "s": 0}, "s (stride): expected an integer >= 1, got 0"),
-        ({"n": 8, "m": 3, "p": -1, "s": 1}, "p (padding): expected an integer >= 0, got -1"),
-    ]:
-        for name, value in fields.items():
-            calculator.locator(f'[data-testid="input-{name}"]').fill(str(value))
-        wait_state(page, result, "error", message)
+    # One bad field at a time: bad_input.CASES (test_bad_input.py). Here: fields at odds.
+    for name, value in {"n": 3, "m": 5, "p": 0, "s": 1}.items():
+        calculator.locator(f'[data-testid="input-{name}"]').fill(str(value))
+    wait_state(page, result, "error", "the kernel (m=5) is larger than the padded input")
 
 
 # ---------------------------------------------------------------- without JavaScript

@@ -25,12 +25,6 @@ def wait_done(page, widget) -> None:
                            timeout=60_000)
 
 
-def wait_error(page, widget, text: str) -> None:
-    page.wait_for_function(
-        "([s, text]) => s.dataset.state === 'error' && s.textContent.includes(text)",
-        arg=[widget.locator('[data-testid="status"]').element_handle(), text], timeout=60_000)
-
-
 def value(widget, testid: str) -> float:
     return float(widget.locator(f'[data-testid="{testid}"]').get_attribute("data-value"))
 
@@ -133,10 +127,7 @@ def test_loss_widget_matches_cnnlab_stability(open_page, wait_ready, kind, start
     slider.focus()
     page.keyboard.press("Home")
     page.wait_for_function("n => n.value === '-1000'", arg=number.element_handle())
-    check(-1000, 0)
-
-    number.fill("")
-    wait_error(page, widget, "logit must be a finite number")
+    check(-1000, 0)  # bad input: bad_input.CASES (test_bad_input.py)
 
 
 # --- 12 architecture --------------------------------------------------------------------------
@@ -173,10 +164,7 @@ def test_architecture_widget_runs_the_model_for_each_batch_size(open_page, wait_
     row = next(r for r in layout.architecture(16) if r["layer"] == "pool2")
     assert "pooling layer 2" in details
     assert f"({', '.join(map(str, row['nhwc']))}) = {row['values']:,} values" in details
-
-    for bad in ("0", "65", "2.5"):
-        widget.locator('[data-testid="batch-size"]').fill(bad)
-        wait_error(page, widget, "batch size must be a whole number from 1 to 64")
+    # Bad input: bad_input.CASES (test_bad_input.py).
 
 
 # --- 13 augmentation --------------------------------------------------------------------------
