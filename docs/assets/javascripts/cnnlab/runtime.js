@@ -277,7 +277,8 @@ export class Runtime {
     const stage = this.stages.find((s) => s.id === message.stage);
     switch (message.type) {
       case "stage":
-        if (!stage) return;
+        // After a failure the worker's other downloads may still report: nothing loads now.
+        if (!stage || (this.state === "error" && message.state === "loading")) return;
         stage.state = message.state;
         if (message.state === "done") this.timings[stage.id] = performance.now();
         if (message.loaded !== undefined) stage.loaded = message.loaded;
