@@ -96,7 +96,7 @@ function cnnlabStartWorker(url, config) {
   worker.onmessage = function (event) { early.messages.push(event.data); };
   worker.onerror = function (event) {
     event.preventDefault();
-    early.error = event.message || "unknown error";
+    early.error = event.message || ""; // none: worker.js could not be downloaded
   };
   return early;
 }

@@ -68,11 +68,19 @@ def test_traceback_starts_at_the_cell_and_shows_library_frames_by_short_path():
     ("x = (1,\ny = 2", "SyntaxError", '"<cell>", line 1'),
     ("raise SystemExit(3)", "SystemExit", "SystemExit: 3"),
     ("undefined_name", "NameError", "name 'undefined_name' is not defined"),
+    ("raise KeyboardInterrupt", "KeyboardInterrupt", '"<cell>", line 1, in <module>'),
 ])
 def test_errors_become_output(code, error, fragment):
     result = run_cell(code, {})
     assert result["error"] == error
     assert fragment in text_of(result, "error")
+    assert "labrunner" not in text_of(result, "error")  # the runner's own frames are cut
+
+
+def test_a_widget_snippet_that_interrupts_itself_comes_back_as_its_error():
+    outcome = worker.guarded(worker.evaluate, "raise KeyboardInterrupt", {})
+    assert outcome["error"]["name"] == "KeyboardInterrupt"
+    assert "labrunner" not in outcome["error"]["traceback"]
 
 
 @pytest.mark.parametrize("extra", [1, 12_345, 2_000_000])

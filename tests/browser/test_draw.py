@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cnnlab import layers, model, preprocess
-from cnnlab.pages import inside
+from cnnlab import inside, layers, model, preprocess
 
 PAGE = "draw/"
 PAGE_CELLS = 2  # the receptive field, inspect_drawing on a synthetic zero
@@ -275,18 +274,19 @@ def test_empty_canvas_clear_keyboard_and_edge_cases(new_context, site_url, wait_
     assert result["p"] == [None] * 10 and result["logits"] == [None] * 10
     assert ink_pixels(page) == 0
 
-    # A line along the very edge is read; a single dot and a tiny digit in a corner are too
-    # little ink (cnnlab.preprocess.too_little_ink): the page asks for a bigger digit. No errors.
+    # A single dot and a tiny digit in a corner are too little ink: the pad asks for a bigger
+    # digit instead of guessing; a line along the very edge is read. No errors either way.
     tiny = place(DIGITS[2], (0.08, (0.95, 0.95), 0, 1), 280)
-    for strokes, state in (([[(140, 140)]], "empty"), (tiny, "empty"),
-                           ([[(1, 2), (1, 278)]], "done")):  # last: the stages below show it
+    for strokes, state in [([[(140, 140)]], "empty"), (tiny, "empty"),
+                           ([[(1, 2), (1, 278)]], "done")]:  # a read drawing last: its stages
         page.click('[data-testid="clear"]')
         draw(page, strokes)
         assert wait_result(page) == state
         if state == "done":
             assert_probability_vector(shown(page))
         else:
-            assert inside.TOO_LITTLE_INK in shown(page)["message"]
+            assert shown(page)["message"] == inside.TOO_LITTLE_INK
+            assert shown(page)["prediction"] == ""
 
     # Step by step: the preprocessing stages, with their shapes.
     page.locator('[data-testid="preprocess-stages"] summary').click()

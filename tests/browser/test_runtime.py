@@ -71,6 +71,8 @@ def flip_one_byte(route):
     ("mnist_cnn.npz", flip_one_byte, "model weights: mnist_cnn.npz is corrupt (checksum mismatch)"),
     ("manifest.json", lambda route: route.fulfill(status=404, body="not found"),
      "model weights: manifest.json could not be downloaded (HTTP 404)"),
+    ("worker.js", lambda route: route.fulfill(status=404, body="not found"),
+     "worker.js could not be downloaded or started"),
 ])
 def test_a_failed_load_says_what_failed_and_retry_recovers(new_context, wait_ready, guard, site_url,
                                                            target, fault, message):
@@ -80,15 +82,33 @@ def test_a_failed_load_says_what_failed_and_retry_recovers(new_context, wait_rea
     page = context.new_page()
     page.goto(site_url + PAGE)
     status = page.locator(STATUS)
+    cell = page.locator('[data-testid="code-cell"]').first
+    output = cell.locator('[data-testid="output"]')
+    widget = page.locator('[data-widget="output-size"]')
+    cell.locator('[data-testid="run"]').click()  # waits for Python
     page.wait_for_function("s => s.dataset.state === 'error'", arg=status.element_handle(),
                            timeout=120_000)
     assert message in status.inner_text()
     retry = status.locator('[data-testid="retry"]')
     assert retry.is_visible()
+    # One truth: the cell and the widget say what the status says; nothing looks as if it
+    # were still loading, and there is nothing to Stop.
+    assert status.locator('li[data-state="loading"]').count() == 0
+    assert message in output.inner_text() and "Retry" in output.inner_text()
+    assert cell.locator('[data-testid="stop"]').is_disabled()
+    line = widget.locator('[data-testid="widget-runtime"]')
+    assert line.is_visible() and message in line.inner_text()
     context.unroute(f"**/{target}*")
     retry.click()
     wait_ready(page)
     assert not retry.is_visible()
+    # After Retry, both carry on: the cell runs, the widget computes.
+    page.wait_for_function("o => o.dataset.state === 'done'", arg=output.element_handle(),
+                           timeout=60_000)
+    assert output.inner_text().strip() == "x has 8 elements; w has 5"
+    page.wait_for_function("w => w.dataset.state === 'done'", arg=widget.element_handle(),
+                           timeout=60_000)
+    assert not line.is_visible()
 
 
 def test_instant_navigation_ends_the_previous_pages_worker(open_page, wait_ready, run_cell):

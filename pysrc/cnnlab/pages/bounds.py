@@ -39,6 +39,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}…"
 
 
+def _plain(number: float) -> str:
+    """A limit as a learner reads it: ``-1,000,000`` rather than ``-1e+06``."""
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
+
+
 def _refused(expected: str, value: Any) -> ValueError:
     """The error for a value that is no number of the kind expected (empty: no "got")."""
     empty = value is None or not str(value).strip()
@@ -169,7 +174,8 @@ class Real:
         ...
         ValueError: logit z: enter a number between -10 and 10
         """
-        expected = f"{self.label}: enter a number between {self.low:,g} and {self.high:,g}"
+        low, high = _plain(self.low), _plain(self.high)
+        expected = f"{self.label}: enter a number between {low} and {high}"
         try:
             number = float(value.strip() if isinstance(value, str) else value)
         except (TypeError, ValueError):

@@ -58,6 +58,7 @@ class Cell {
     this.original = [...lines].map((line) => line.textContent).join("\n");
     this.ranIn = 0; // the runtime generation this cell last ran in
     this.running = false;
+    this.note = ""; // what the output says while the cell runs
     this.storageKey = `cnnlab:cell:${page.path}#${this.index}:${element.dataset.hash}`;
     this.editorHost = element.querySelector('[data-testid="code-editor"]');
     this.output = element.querySelector('[data-testid="output"]');
@@ -80,6 +81,7 @@ class Cell {
     this.stop.addEventListener("click", () => page.runtime.restart(STOPPED_NOTE));
     this.code = this.saved() ?? this.original;
     this.markEdited();
+    page.runtime.onStatus(() => this.followRuntime());
 
     // Until the editor exists, the code stands in for it: focusable, labelled like it.
     this.view.tabIndex = 0;
@@ -179,14 +181,30 @@ class Cell {
     await this.execute();
   }
 
-  begin(text) {
+  begin(text = "") {
     this.running = true;
     this.run.disabled = true;
-    this.stop.disabled = false;
     this.output.dataset.state = "running";
     this.output.dataset.source = "browser";
-    const waiting = this.page.runtime.state === "ready" ? "Running…" : "Waiting for Python to load…";
-    this.output.textContent = text || waiting;
+    this.note = text;
+    this.followRuntime();
+  }
+
+  /** A cell waiting for Python says what the runtime does (loading, or failed: Retry); Stop
+   * is there only while Python runs it. */
+  followRuntime() {
+    if (!this.running) return;
+    const { state, error } = this.page.runtime;
+    this.stop.disabled = state !== "ready";
+    this.output.dataset.runtime = state;
+    if (state === "error") {
+      this.output.textContent = `Python could not be loaded: ${error}. Retry, in the box at the `
+        + "top of the page, loads it again; this cell then runs.";
+    } else if (state !== "ready") {
+      this.output.textContent = "Waiting for Python to load…";
+    } else {
+      this.output.textContent = this.note || "Running…";
+    }
   }
 
   finish(segments, state) {

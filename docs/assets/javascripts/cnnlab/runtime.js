@@ -16,7 +16,9 @@
  * Options: {latest: "key"} keeps at most one request with that key waiting: an older waiting
  * one is dropped and rejects with name "SupersededError" (for sliders and drawing).
  * Stop (restart) rejects everything pending with name "StoppedError" and starts a new worker:
- * Python's state is gone. runtime.onReady(fn) calls fn each time Python becomes ready.
+ * Python's state is gone. When Python dies by itself (os._exit, a fatal error in Pyodide), the
+ * runtime does the same, and says why (runtime.died, the StoppedError's message).
+ * runtime.onReady(fn) calls fn each time Python becomes ready.
  * Leaving the page (handOver) gives its worker to the next page's Runtime, which asks it for
  * that page's files and an empty namespace ("page" request, worker.js) instead of booting.
  */
@@ -100,6 +102,7 @@ export class Runtime {
       message: "",
     }));
     this.error = "";
+    this.died = ""; // why Python last died by itself, until the visitor stops it
     this.versions = null;
     this.generation = 0; // counts workers: a new one has a fresh Python
     this.timings = {};
@@ -163,8 +166,18 @@ export class Runtime {
 
   /** Stop: end the worker, reject every pending request, and start a new worker. */
   restart(reason = "Python was stopped") {
+    this.died = "";
     this.terminate(namedError("StoppedError", reason));
     this.start();
+  }
+
+  /** Python died answering a request (the worker's "fatal"): a new one, as Stop gives. */
+  restartAfterDeath(error) {
+    const cause = error.message || error.name;
+    this.restart(`Python stopped working (${cause}) and was restarted. Variables from earlier `
+      + "cells are gone; running a cell runs the cells above it again first.\n");
+    this.died = cause;
+    this.emit("status");
   }
 
   /** Retry a failed load: requests waiting for Python keep waiting. */
@@ -264,7 +277,8 @@ export class Runtime {
     const stage = this.stages.find((s) => s.id === message.stage);
     switch (message.type) {
       case "stage":
-        if (!stage) return;
+        // After a failure the worker's other downloads may still report: nothing loads now.
+        if (!stage || (this.state === "error" && message.state === "loading")) return;
         stage.state = message.state;
         if (message.state === "done") this.timings[stage.id] = performance.now();
         if (message.loaded !== undefined) stage.loaded = message.loaded;
@@ -283,6 +297,9 @@ export class Runtime {
       case "result":
         this.settle(message.id, (h) => h.resolve(revive(message.value)));
         return;
+      case "fatal":
+        this.restartAfterDeath(message.error);
+        return;
       case "error":
         if (message.id === this.bootId) {
           this.fail(message.error.message);
@@ -297,12 +314,17 @@ export class Runtime {
   }
 
   workerFailed(message) {
-    this.fail(`the Python worker failed: ${message || "unknown error"}`);
+    // A worker script that cannot be downloaded fails with no message at all.
+    const file = new URL(this.workerURL).pathname.split("/").pop();
+    this.fail(message ? `the Python worker failed: ${message}`
+      : `${file} could not be downloaded or started`);
   }
 
   fail(text) {
     this.state = "error";
     this.error = text;
+    // Nothing loads any more: no stage may look as if it still did.
+    this.stages.filter((s) => s.state === "loading").forEach((s) => { s.state = "waiting"; });
     this.emit("status");
   }
 
@@ -336,14 +358,16 @@ export function showStatus(element, runtime) {
   return runtime.onStatus(() => {
     element.dataset.state = runtime.state === "idle" ? "loading" : runtime.state;
     retry.hidden = runtime.state !== "error";
+    const died = runtime.died ? `Python stopped working (${runtime.died}). ` : "";
     if (runtime.state === "ready") {
       const { python, numpy } = runtime.versions;
       const seconds = ((runtime.timings.ready - runtime.timings.start) / 1000).toFixed(1);
-      heading.textContent = `Python ${python} with NumPy ${numpy} is running in this page (loaded in ${seconds} s).`;
+      const again = died ? "restarted, " : "";
+      heading.textContent = `${died}Python ${python} with NumPy ${numpy} is running in this page (${again}loaded in ${seconds} s).`;
     } else if (runtime.state === "error") {
-      heading.textContent = `Python could not be loaded: ${runtime.error}`;
+      heading.textContent = `${died}Python could not be loaded: ${runtime.error}`;
     } else {
-      heading.textContent = "Loading Python into this page…";
+      heading.textContent = died ? `${died}Loading it again…` : "Loading Python into this page…";
     }
     runtime.stages.forEach((stage, i) => {
       const percent = stage.total ? Math.floor((100 * stage.loaded) / stage.total) : 0;

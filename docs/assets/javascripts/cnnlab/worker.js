@@ -23,6 +23,8 @@
  *   {type: "stage", stage, state: "loading" | "done" | "error", loaded, total, message}
  *   {type: "ready", id, versions}   {type: "result", id, value}
  *   {type: "error", id, error: {name, message, traceback}}   (unknown message types too)
+ *   {type: "fatal", id, error: {name, message}}   Python died answering request id (os._exit,
+ *                                                a fatal error in Pyodide): start a new worker
  * Requests are answered one at a time, in order; those sent during boot wait for it.
  */
 "use strict";
@@ -355,10 +357,26 @@ async function handle(message) {
   else fail(id, outcome.error.name, outcome.error.message, outcome.error.traceback);
 }
 
+/** Whether Pyodide can still run Python: after a fatal error (os._exit, a crash in its
+ * WebAssembly) every property of its API throws. */
+function pythonAlive() {
+  try {
+    return Boolean(pyodide.globals);
+  } catch {
+    return false;
+  }
+}
+
 let queue = Promise.resolve();
 self.onmessage = (event) => {
   const message = event.data || {};
   queue = queue.then(() => handle(message)).catch((error) => {
-    fail(message.id, error.name || "Error", error.message || String(error));
+    const described = [message.id, error.name || "Error", error.message || String(error)];
+    if (pyodide && !pythonAlive()) {
+      // The page starts a new worker: this one's Python is gone for good.
+      post({ type: "fatal", id: described[0], error: { name: described[1], message: described[2] } });
+      return;
+    }
+    fail(...described);
   });
 };

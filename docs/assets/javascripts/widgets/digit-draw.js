@@ -429,4 +429,4 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     stopReady();
     stopStatus();
   };
-});
+}, { ownsRuntimeState: true }); // the pad's message says what Python does

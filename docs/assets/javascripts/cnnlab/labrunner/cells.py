@@ -159,7 +159,7 @@ def run_cell(code: str, namespace: dict[str, Any], label: str = "<cell>") -> dic
                 if value is not None:
                     namespace["_"] = value
                     output.add("value", repr(value) + "\n")
-        except (Exception, SystemExit) as exc:  # the visitor's exception is the cell's output
+        except BaseException as exc:  # the visitor's, even KeyboardInterrupt: the cell's output
             error = type(exc).__name__
             output.add("error", format_exception(exc, label))
     return {"ok": error is None, "error": error, "segments": output.finish()}

@@ -49,7 +49,7 @@ def guarded(function: Callable[..., Any], *args: Any) -> dict:
     traceback}}`` when ``function(*args)`` raised."""
     try:
         return {"ok": True, "value": function(*args)}
-    except Exception as exc:
+    except BaseException as exc:  # KeyboardInterrupt too: shown, not the runner's frames
         return {"ok": False, "error": {"name": type(exc).__name__, "message": str(exc),
                                        "traceback": cells.format_exception(exc, "<widget>")}}
 
