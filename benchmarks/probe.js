@@ -8,7 +8,8 @@
  *   __bench.click        the last click's time (event.timeStamp), for instant navigation
  *   __bench.longTasks()  main-thread tasks over 50 ms so far: {start, duration, scripts,
  *                        rendering}, where scripts are the ones the Long Animation Frames API
- *                        saw running in that task ({name, invoker, type, duration}), the longest
+ *                        saw running in that task ({name, source (its URL; none for this
+ *                        probe and the benchmark's own calls), invoker, type, duration}), the longest
  *                        first, and rendering the ms of style, layout and paint it overlaps
  *   __bench.watchPredictions(widget)   then __bench.prediction: for the last stroke on the
  *                        draw page, {up: its pointerup, dom: when the probabilities changed to
@@ -31,7 +32,8 @@
     .filter((script) => overlaps(script, task))
     .sort((a, b) => b.duration - a.duration)
     .map((s) => ({
-      name: baseName(s.sourceURL), invoker: s.invoker, type: s.invokerType, duration: Math.round(s.duration),
+      name: baseName(s.sourceURL), source: s.sourceURL, invoker: s.invoker, type: s.invokerType,
+      duration: Math.round(s.duration),
     }));
 
   const observe = (type, callback) => {

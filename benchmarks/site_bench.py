@@ -218,12 +218,18 @@ def is_theme(script: dict) -> bool:
     return bool(THEME_BUNDLE.match(script["name"]))
 
 
+def is_site(script: dict) -> bool:
+    """Whether a script is the site's own: served from the site (its modules, the pages' inline
+    scripts, the editor), not the theme's bundle; not this probe or the benchmark's calls,
+    which have no URL."""
+    return f"/{SITE_FOLDER}/" in (script.get("source") or "") and not is_theme(script)
+
+
 def site_script_ms(tasks: list) -> float | None:
-    """The longest run of one of the site's own scripts (any but the theme's bundle: its
-    modules, inline scripts, the editor) within the long tasks ``tasks``; None when none ran in
-    a task over 50 ms, so none ran that long."""
+    """The longest run of one of the site's own scripts (:func:`is_site`) within the long tasks
+    ``tasks``; None when none ran in a task over 50 ms, so none ran that long."""
     return max((script["duration"] for task in tasks for script in task["scripts"]
-                if not is_theme(script)), default=None)
+                if is_site(script)), default=None)
 
 
 def theme_evaluation_ms(tasks: list) -> float | None:
@@ -378,32 +384,43 @@ RUN_CELLS = """async () => {
 
 def navigations(site: Site, first: str, pages: list) -> dict:
     """Open ``first``, then move to each of ``pages`` in turn through the navigation's links
-    (instant navigation). For each: click -> the new page's Python ready, whether the first
-    page's worker serves it, and then every cell of the page run once."""
+    (instant navigation), each time once the page's requests to Python were answered. For
+    each: click -> the new page's Python ready, whether the first page's worker serves it, and
+    then every cell of the page run once."""
     with fresh_profile(site) as context:
         tab = visit(site, context, first)["tab"]
         tab.evaluate("() => { window.__benchWorker = CNNLab.runtime.worker; }")
         samples = []
         for path in pages:
-            readies = tab.evaluate("() => window.__bench.readies.length")
+            # A reader moves on once the page has shown what it computes: its widgets' requests
+            # answered (a request still in flight would delay the next page's).
+            tab.wait_for_function("() => CNNLab.runtime.pending.size === 0"
+                                  " && CNNLab.runtime.outbox.length === 0",
+                                  timeout=READY_TIMEOUT_MS)
             tab.locator(f'a.md-nav__link[href$="{path}"]').first.click()
+            # (A build for another address than the one served loads the page anew.)
             tab.wait_for_function(
-                f"""n => window.__bench.readies.length > n
+                f"""path => window.__bench.readies.some((r) => r.path.endsWith(path))
                          || document.querySelector('{STATUS}')?.dataset.state === 'error'""",
-                arg=readies, timeout=READY_TIMEOUT_MS)
-            arrived = tab.evaluate("""() => ({
-                click: window.__bench.click, ready: window.__bench.readies.at(-1),
+                arg=path, timeout=READY_TIMEOUT_MS)
+            arrived = tab.evaluate("""(path) => ({
+                click: window.__bench.click,
+                ready: window.__bench.readies.find((r) => r.path.endsWith(path)) || null,
                 sameWorker: CNNLab.runtime.worker === window.__benchWorker,
-                path: CNNLab.page.path, now: performance.now()})""")
-            if arrived["ready"] is None or arrived["path"] != path:
+                now: performance.now()})""", path)
+            if arrived["ready"] is None:
                 raise RuntimeError(f"{path}: Python failed to load after instant navigation: "
                                    f"{tab.locator(STATUS).inner_text()}")
+            # Loaded anew, the page has no click of its own: its time counts from navigation.
+            instant = arrived["click"] is not None
+            click = arrived["click"] if instant else 0.0
             cells = tab.evaluate(RUN_CELLS)
             samples.append({
-                "page": path, "ready_ms": round(arrived["ready"]["at"] - arrived["click"], 1),
+                "page": path, "instant": instant,
+                "ready_ms": round(arrived["ready"]["at"] - click, 1),
                 "same_worker": arrived["sameWorker"], "cells": cells["count"],
                 "cells_failed": cells["failed"],
-                "window_ms": [round(arrived["click"], 1), round(arrived["now"], 1),
+                "window_ms": [round(click, 1), round(arrived["now"], 1),
                               round(tab.evaluate("() => performance.now()"), 1)],
             })
         tasks = [rounded_task(t) for t in tab.evaluate("() => window.__bench.longTasks()")]

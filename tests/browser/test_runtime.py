@@ -107,10 +107,13 @@ def test_a_failed_load_says_what_failed_and_retry_recovers(new_context, wait_rea
 
 def go_to(page, path: str) -> None:
     """Instant navigation: click the page's link in the navigation, as a visitor would."""
+    page.evaluate("() => { window.samePageLoad = true; }")
     page.locator(f'a.md-nav__link[href$="{path}"]').first.click()
     page.wait_for_url(f"**/{path}")
     page.wait_for_function("path => window.CNNLab && CNNLab.page && CNNLab.page.path === path",
                            arg=path)
+    # (A build for another address than the one served gets no instant navigation.)
+    assert page.evaluate("() => window.samePageLoad"), "the page was loaded anew"
 
 
 def python(page, code: str) -> dict:
