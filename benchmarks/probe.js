@@ -3,9 +3,13 @@
  * run (Playwright's add_init_script). Times are performance.now(): ms since navigation start.
  *
  *   __bench.ready        when [data-testid="runtime-status"] first had data-state="ready"
+ *   __bench.readies      each status element's first "ready" (instant navigation brings new
+ *                        ones without a new document): [{path, at}]
+ *   __bench.click        the last click's time (event.timeStamp), for instant navigation
  *   __bench.longTasks()  main-thread tasks over 50 ms so far: {start, duration, scripts,
  *                        rendering}, where scripts are the ones the Long Animation Frames API
- *                        saw running in that task ({name, invoker, duration}), the longest
+ *                        saw running in that task ({name, source (its URL; none for this
+ *                        probe and the benchmark's own calls), invoker, type, duration}), the longest
  *                        first, and rendering the ms of style, layout and paint it overlaps
  *   __bench.watchPredictions(widget)   then __bench.prediction: for the last stroke on the
  *                        draw page, {up: its pointerup, dom: when the probabilities changed to
@@ -16,7 +20,7 @@
 "use strict";
 
 (() => {
-  const bench = { ready: null, prediction: null };
+  const bench = { ready: null, readies: [], click: null, prediction: null };
   window.__bench = bench;
   const tasks = [];
   const frames = []; // long animation frames, for the scripts behind each long task
@@ -27,7 +31,10 @@
     .flatMap((frame) => frame.scripts)
     .filter((script) => overlaps(script, task))
     .sort((a, b) => b.duration - a.duration)
-    .map((s) => ({ name: baseName(s.sourceURL), invoker: s.invoker, duration: Math.round(s.duration) }));
+    .map((s) => ({
+      name: baseName(s.sourceURL), source: s.sourceURL, invoker: s.invoker, type: s.invokerType,
+      duration: Math.round(s.duration),
+    }));
 
   const observe = (type, callback) => {
     try {
@@ -52,10 +59,18 @@
   }));
 
   const status = () => document.querySelector('[data-testid="runtime-status"]');
+  const readyOnes = new WeakSet();
   new MutationObserver(() => {
     const element = status();
-    if (bench.ready === null && element && element.dataset.state === "ready") bench.ready = performance.now();
+    if (!element || element.dataset.state !== "ready" || readyOnes.has(element)) return;
+    readyOnes.add(element);
+    const at = performance.now();
+    if (bench.ready === null) bench.ready = at;
+    bench.readies.push({ path: location.pathname, at });
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+  document.addEventListener("click", (event) => {
+    bench.click = event.timeStamp;
+  }, true);
 
   bench.watchPredictions = (selector) => {
     const changes = { subtree: true, childList: true, attributes: true, characterData: true };

@@ -1,7 +1,8 @@
 """CNN Lab's performance benchmarks: the site in headless Chromium, and the model natively.
 
     make bench        # = python -m benchmarks.run --with-test-suite
-    python -m benchmarks.run [--repeats 5] [--drawings 50] [--only start,pages,predict,native]
+    python -m benchmarks.run [--repeats 5] [--drawings 50]
+                             [--only start,navigate,pages,predict,native]
                              [--with-test-suite] [--site DIR] [--out benchmarks/results]
 
 Builds the site (``mkdocs build --strict``, timed, ``--repeats`` times), serves it on
@@ -9,7 +10,11 @@ Builds the site (``mkdocs build --strict``, timed, ``--repeats`` times), serves 
 
 - ``start``: cold and warm start of the draw page (navigation -> runtime ready) against the
   baseline page (Pyodide + NumPy only), interleaved, ``--repeats`` pairs; bytes of the draw
-  page and of a text-only page; the longest main-thread tasks while they load;
+  page and of a text-only page; the longest main-thread tasks while they load, the site's own
+  scripts apart from the theme's bundle, whose evaluation is set beside the same page built
+  with plain mkdocs-material;
+- ``navigate``: instant navigation from a chapter page to the next, ``--repeats`` times in
+  one visit: click -> the new page's Python ready (no new boot), then its cells run;
 - ``pages``: one cold visit of every page: which fetch the runtime, which fetch SciPy;
 - ``predict``: ``--drawings`` digits drawn with the mouse on the draw page: stroke end ->
   probabilities on screen, the forward pass alone, the longest main-thread task;
@@ -37,11 +42,17 @@ from pathlib import Path
 from benchmarks import report, site_bench, site_server, train_speed
 from cnnlab.train.trainer import machine_description
 
-GROUPS = ("start", "pages", "predict", "native")
+GROUPS = ("start", "navigate", "pages", "predict", "native")
 DRAW_PAGE = "draw/"
 TEXT_PAGE = "contributing/authoring/"
 SCIPY_PAGE = "chapter/06-convolution-2d/"
-PYODIDE_PACKAGE = site_server.ROOT / "node_modules/@pyodide/pyodide/package.json"
+# Instant navigation: from the first chapter page (it loads everything but SciPy) along the
+# chapter, skipping the SciPy page (its first visit downloads SciPy: not a page change alone).
+NAVIGATION_FIRST = "chapter/01-feature-hierarchies/"
+NAVIGATION_PAGES = ("chapter/02-convolution-1d/", "chapter/03-cross-correlation/",
+                    "chapter/04-padding/", "chapter/05-output-size/", "chapter/07-pooling/",
+                    "chapter/08-channels/", "chapter/09-parameters/", "chapter/10-regularisation/")
+PYODIDE_PACKAGE = site_server.ROOT / "node_modules/pyodide/package.json"
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -75,6 +86,8 @@ def build(site: site_bench.Site, repeats: int) -> dict:
 def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dict:
     runs = site_bench.start_runs(site, page, repeats)
     text_runs = site_bench.text_page_runs(site, text_page, repeats)
+    site_bench.build_plain_site(site)
+    plain_runs = site_bench.text_page_runs(site, site_bench.PLAIN + text_page, repeats)
 
     def each(who: str, visit: str, key: str) -> list:
         return [run[who][visit][key] for run in runs]
@@ -91,12 +104,32 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
     # A page without Python: what the theme and the browser cost the main thread on their own.
     tasks["text_page_cold"] = task_summary([site_bench.longest(run["long_tasks"])
                                             for run in text_runs])
+    tasks["plain_page_cold"] = task_summary([site_bench.longest(run["long_tasks"])
+                                             for run in plain_runs])
+    # The theme's bundle and the site's own scripts, told apart (site_bench.is_theme).
+    cold_tasks = [run["page"]["cold"]["long_tasks"] for run in runs]
+    scripts = {
+        "site_cold": task_summary([site_bench.site_script_ms(t) for t in cold_tasks]),
+        "site_warm": task_summary([site_bench.site_script_ms(run["page"]["warm"]["long_tasks"])
+                                   for run in runs]),
+        "site_text_page": task_summary([site_bench.site_script_ms(run["long_tasks"])
+                                        for run in text_runs]),
+        "theme_evaluation_cold": task_summary([site_bench.theme_evaluation_ms(t)
+                                               for t in cold_tasks]),
+        "theme_evaluation_text_page": task_summary([site_bench.theme_evaluation_ms(
+            run["long_tasks"]) for run in text_runs]),
+        "theme_evaluation_plain_page": task_summary([site_bench.theme_evaluation_ms(
+            run["long_tasks"]) for run in plain_runs]),
+    }
     cold_windows = [site_bench.load_windows(run["page"]["cold"]) for run in runs]
     worst = {window: longest_tasks([task for w in cold_windows for task in w[window]])
              for window in ("page_start", "runtime_load")}
     worst["text_page"] = longest_tasks([task for run in text_runs for task in run["long_tasks"]])
+    worst["plain_page"] = longest_tasks([task for run in plain_runs
+                                         for task in run["long_tasks"]])
     return {
         "page": page, "text_page": text_page, "baseline": site_bench.BASELINE_URL,
+        "plain_page": site_bench.PLAIN + text_page,
         "summary": {
             "cold_s": summary([seconds(v) for v in cold], 2),
             "baseline_cold_s": summary([seconds(v) for v in base_cold], 2),
@@ -104,18 +137,37 @@ def start(site: site_bench.Site, repeats: int, page: str, text_page: str) -> dic
             "warm_s": summary([seconds(v) for v in warm], 2),
             "baseline_warm_s": summary([seconds(v) for v in base_warm], 2),
             "warm_to_cold": summary([w / c for w, c in zip(warm, cold)], 3),
+            "warm_to_baseline_warm": summary([w / b for w, b in zip(warm, base_warm)], 3),
             # For comparison: how much a revisit saves a page that only boots the runtime.
             "baseline_warm_to_cold": summary([w / c for w, c in zip(base_warm, base_cold)], 3),
-            "bytecode_kept": sum(each("page", "cold", "bytecode_kept")),
             "stages_done_s": stages,
             "longest_task_ms": tasks,
+            "longest_script_ms": scripts,
             "longest_tasks_cold": worst,
             "bytes": {"page_cold": page_bytes(each("page", "cold", "files")),
                       "page_warm": summary(each("page", "warm", "bytes"), 0),
-                      "text_page_cold": page_bytes([run["files"] for run in text_runs])},
+                      "text_page_cold": page_bytes([run["files"] for run in text_runs]),
+                      "plain_page_cold": summary([run["bytes"] for run in plain_runs], 0)},
         },
-        "runs": runs, "text_page_runs": text_runs,
+        "runs": runs, "text_page_runs": text_runs, "plain_page_runs": plain_runs,
     }
+
+
+def navigate(site: site_bench.Site, repeats: int) -> dict:
+    pages = list(NAVIGATION_PAGES[:repeats])
+    measured = site_bench.navigations(site, NAVIGATION_FIRST, pages)
+    samples, windows = measured["navigations"], measured["long_tasks"]
+    measured["summary"] = {
+        "ready_ms": summary([s["ready_ms"] for s in samples], 1),
+        "same_worker": sum(s["same_worker"] for s in samples), "navigations": len(samples),
+        "cells": sum(s["cells"] for s in samples),
+        "cells_failed": sum(s["cells_failed"] for s in samples),
+        "longest_task_ms": {name: site_bench.longest(tasks) for name, tasks in windows.items()},
+        "longest_site_script_ms": {name: site_bench.site_script_ms(tasks)
+                                   for name, tasks in windows.items()},
+        "longest_tasks": {name: longest_tasks(tasks) for name, tasks in windows.items()},
+    }
+    return measured
 
 
 def longest_tasks(tasks: list, count: int = 3) -> list:
@@ -163,6 +215,7 @@ def predict(site: site_bench.Site, page: str, drawings: int) -> dict:
         "forward_ms": figures("forward_ms"), "end_to_end_ms": figures("end_to_end_ms"),
         "to_dom_ms": figures("to_dom_ms"),
         "longest_task_ms": measured["longest_task_ms"],
+        "longest_site_script_ms": site_bench.site_script_ms(measured["long_tasks"]),
         "longest_tasks": longest_tasks(measured["long_tasks"]),
         "drawings": len(samples),
         "classified_as_drawn": sum(s["predicted"] == s["digit"] for s in samples),
@@ -226,6 +279,8 @@ def measure(args: argparse.Namespace) -> dict:
                 record["build"] = build(site, args.repeats)
             if "start" in args.only:
                 record["start"] = start(site, args.repeats, args.page, args.text_page)
+            if "navigate" in args.only:
+                record["navigate"] = navigate(site, args.repeats)
             if "pages" in args.only:
                 record["pages"] = pages(site)
             if "predict" in args.only:

@@ -8,10 +8,17 @@ sees it, by ``probe.js`` (added before the page's own scripts run):
   that follows opens the same page again in the same profile (its disk cache, as a returning
   visitor's). The **baseline** (``baseline/index.html``) is a page that only boots the same
   Pyodide files in a worker and imports NumPy.
+- **instant navigation**: from the click on a chapter page's link in the navigation to the
+  new page's status turning ``ready``, with the worker the first page started (no new boot);
+  then every cell of the new page is run, for the main thread's long tasks while cells run.
 - **bytes**: counted by the HTTP server itself (:class:`CountingHandler`): the response bodies
   it sent during a visit, per path (the server does not compress).
 - **long tasks**: main-thread tasks over 50 ms (the Long Tasks API reports no shorter ones),
-  with the scripts the Long Animation Frames API saw in them.
+  with the scripts the Long Animation Frames API saw in them: the theme's bundle
+  (``bundle.*.min.js``, the one script the site does not own) is told apart from the site's
+  own (:func:`site_script_ms`, :func:`theme_evaluation_ms`). The **plain page** is the same
+  Markdown built with plain mkdocs-material and the same theme settings: no hooks, no
+  scripts or styles of the site (:func:`build_plain_site`).
 - **predictions**: digits drawn with the mouse on the draw page, as its tests draw them
   (``tests/browser/test_draw.py``); for each, the time from the last stroke's ``pointerup``
   to the animation frame that shows the probabilities for the whole drawing, and the forward
@@ -24,6 +31,8 @@ import contextlib
 import functools
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -46,11 +55,12 @@ PROBABILITIES = '[data-testid="probabilities"]'
 READY_TIMEOUT_MS = 300_000
 PREDICTION_TIMEOUT_MS = 60_000
 QUIET_S = 0.5  # a visit is over when the server has sent nothing for this long
-BYTECODE_CACHE = "cnnlab-bytecode"  # where the worker keeps Python's bytecode (bytecode.js)
-KEEP_TIMEOUT_MS = 30_000
+PLAIN = "plain/"  # beside the site: its Markdown built with plain mkdocs-material
 # What running Python costs a page: the runtime, cnnlab, the model's files.
 RUNTIME_PATHS = ("assets/pyodide/", "assets/runtime/", "pretrained/mnist_cnn")
-PACKAGE_FILE = re.compile(r"assets/pyodide/(\w+)\.data$")  # pyodide.asm.data is the core
+# Pyodide's packages: wheels (numpy-2.0.2-cp312-...whl) and shared libraries (openblas-0.3.26.zip)
+PACKAGE_FILE = re.compile(r"assets/pyodide/([A-Za-z0-9_]+)-\d[^/]*\.(?:whl|zip)$")
+THEME_BUNDLE = re.compile(r"^bundle\.[0-9a-f]+\.min\.js$")  # mkdocs-material's own script
 
 
 class CountingHandler(site_server.QuietHandler):
@@ -87,8 +97,9 @@ class Site:
         return self.origin + site_server.SUB_PATH
 
     def address(self, path: str) -> str:
-        """A page of the site (``"draw/"``), or the baseline (:data:`BASELINE_URL`)."""
-        if path.startswith(BASELINE):
+        """A page of the site (``"draw/"``), the baseline (:data:`BASELINE_URL`) or a page of
+        the plain site (``"plain/..."``)."""
+        if path.startswith((BASELINE, PLAIN)):
             return f"{self.origin}/{path}"
         return self.url + path
 
@@ -197,25 +208,35 @@ def visit(site: Site, context: Any, path: str) -> dict:
     }
 
 
-def wait_bytecode_kept(page: Any) -> bool:
-    """Until the page has kept Python's bytecode for the next visit, which its worker does in
-    the background after ready (bytecode.js): a visitor who stays more than a few seconds lets it
-    finish. False if it did not within :data:`KEEP_TIMEOUT_MS`."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(
-            """async (name) => self.caches
-                && (await (await caches.open(name)).keys()).length > 0""",
-            arg=BYTECODE_CACHE, polling=100, timeout=KEEP_TIMEOUT_MS)
-    except PlaywrightTimeout:
-        return False
-    return True
-
-
 def rounded_task(task: dict) -> dict:
     return {"start_ms": round(task["start"], 1), "duration_ms": round(task["duration"], 1),
-            "scripts": task["scripts"][:3], "rendering_ms": task["rendering"]}
+            "scripts": task["scripts"][:5], "rendering_ms": task["rendering"]}
+
+
+def is_theme(script: dict) -> bool:
+    """Whether a script the browser saw is the theme's bundle (the one the site does not own)."""
+    return bool(THEME_BUNDLE.match(script["name"]))
+
+
+def is_site(script: dict) -> bool:
+    """Whether a script is the site's own: served from the site (its modules, the pages' inline
+    scripts, the editor), not the theme's bundle; not this probe or the benchmark's calls,
+    which have no URL."""
+    return f"/{SITE_FOLDER}/" in (script.get("source") or "") and not is_theme(script)
+
+
+def site_script_ms(tasks: list) -> float | None:
+    """The longest run of one of the site's own scripts (:func:`is_site`) within the long tasks
+    ``tasks``; None when none ran in a task over 50 ms, so none ran that long."""
+    return max((script["duration"] for task in tasks for script in task["scripts"]
+                if is_site(script)), default=None)
+
+
+def theme_evaluation_ms(tasks: list) -> float | None:
+    """How long the theme's bundle took to evaluate (its top-level run as the page opens), as
+    seen within the long tasks ``tasks``; None when that was not part of a task over 50 ms."""
+    return max((script["duration"] for task in tasks for script in task["scripts"]
+                if is_theme(script) and script["type"] == "classic-script"), default=None)
 
 
 def tasks_in(tasks: list, start: float, end: float) -> list:
@@ -263,8 +284,8 @@ def public(measured: dict) -> dict:
 
 def start_runs(site: Site, page: str, repeats: int) -> list:
     """``repeats`` pairs of (page, baseline), interleaved in alternating order so that both
-    see the same load on the machine. Each: a cold visit (of the page: until it kept its
-    bytecode), then a warm one in the same profile."""
+    see the same load on the machine. Each: a cold visit, then a warm one in the same
+    profile."""
     runs = []
     for i in range(repeats):
         order = [page, BASELINE_URL] if i % 2 else [BASELINE_URL, page]
@@ -272,14 +293,38 @@ def start_runs(site: Site, page: str, repeats: int) -> list:
         for path in order:
             with fresh_profile(site) as context:
                 cold = visit(site, context, path)
-                if path == page:
-                    cold["bytecode_kept"] = wait_bytecode_kept(cold["tab"])
                 cold["tab"].close()  # the visitor leaves; the worker ends
                 warm = visit(site, context, path)
             run["page" if path == page else "baseline"] = {"cold": start_visit(cold),
                                                            "warm": start_visit(warm)}
         runs.append(run)
     return runs
+
+
+def build_plain_site(site: Site) -> None:
+    """The site's Markdown built into ``plain/`` with plain mkdocs-material: the same pages,
+    navigation, theme settings and Markdown extensions, without the site's hooks, template
+    overrides, scripts and styles: what the theme costs a page on its own."""
+    import yaml
+    from mkdocs.utils import yaml_load
+
+    config = yaml_load((site_server.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="plain-") as tmp:
+        docs = Path(tmp) / "docs"
+        source = site_server.ROOT / "docs"
+        for page in source.rglob("*.md"):
+            if "assets" not in page.relative_to(source).parts:
+                (docs / page.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(page, docs / page.relative_to(source))
+        plain = {
+            "site_name": config["site_name"], "site_url": site.origin + "/" + PLAIN,
+            "docs_dir": str(docs), "site_dir": str(site.www / PLAIN), "nav": config["nav"],
+            "theme": {k: v for k, v in config["theme"].items() if k != "custom_dir"},
+            "markdown_extensions": config["markdown_extensions"],
+        }
+        (Path(tmp) / "mkdocs.yml").write_text(yaml.dump(plain), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file",
+                        str(Path(tmp) / "mkdocs.yml")], check=True, capture_output=True)
 
 
 def text_page_runs(site: Site, page: str, repeats: int) -> list:
@@ -316,6 +361,77 @@ def survey(site: Site, pages: list) -> dict:
                         "runtime_files": runtime_files(measured["files"]),
                         "packages": packages_fetched(measured["files"])}
     return result
+
+
+# --- instant navigation ---------------------------------------------------------------------------
+
+RUN_CELLS = """async () => {
+    let failed = 0;
+    const cells = [...document.querySelectorAll('[data-testid="code-cell"]')];
+    for (const cell of cells) {
+        const output = cell.querySelector('[data-testid="output"]');
+        cell.querySelector('[data-testid="run"]').click();
+        await new Promise((resolve) => {
+            const check = () => (output.dataset.state === "running" ? setTimeout(check, 10)
+                                                                     : resolve());
+            check();
+        });
+        if (output.dataset.state !== "done" && !cell.hasAttribute("data-raises")) failed += 1;
+    }
+    return {count: cells.length, failed};
+}"""
+
+
+def navigations(site: Site, first: str, pages: list) -> dict:
+    """Open ``first``, then move to each of ``pages`` in turn through the navigation's links
+    (instant navigation), each time once the page's requests to Python were answered. For
+    each: click -> the new page's Python ready, whether the first page's worker serves it, and
+    then every cell of the page run once."""
+    with fresh_profile(site) as context:
+        tab = visit(site, context, first)["tab"]
+        tab.evaluate("() => { window.__benchWorker = CNNLab.runtime.worker; }")
+        samples = []
+        for path in pages:
+            # A reader moves on once the page has shown what it computes: its widgets' requests
+            # answered (a request still in flight would delay the next page's).
+            tab.wait_for_function("() => CNNLab.runtime.pending.size === 0"
+                                  " && CNNLab.runtime.outbox.length === 0",
+                                  timeout=READY_TIMEOUT_MS)
+            tab.locator(f'a.md-nav__link[href$="{path}"]').first.click()
+            # (A build for another address than the one served loads the page anew.)
+            tab.wait_for_function(
+                f"""path => window.__bench.readies.some((r) => r.path.endsWith(path))
+                         || document.querySelector('{STATUS}')?.dataset.state === 'error'""",
+                arg=path, timeout=READY_TIMEOUT_MS)
+            arrived = tab.evaluate("""(path) => ({
+                click: window.__bench.click,
+                ready: window.__bench.readies.find((r) => r.path.endsWith(path)) || null,
+                sameWorker: CNNLab.runtime.worker === window.__benchWorker,
+                now: performance.now()})""", path)
+            if arrived["ready"] is None:
+                raise RuntimeError(f"{path}: Python failed to load after instant navigation: "
+                                   f"{tab.locator(STATUS).inner_text()}")
+            # Loaded anew, the page has no click of its own: its time counts from navigation.
+            instant = arrived["click"] is not None
+            click = arrived["click"] if instant else 0.0
+            cells = tab.evaluate(RUN_CELLS)
+            samples.append({
+                "page": path, "instant": instant,
+                "ready_ms": round(arrived["ready"]["at"] - click, 1),
+                "same_worker": arrived["sameWorker"], "cells": cells["count"],
+                "cells_failed": cells["failed"],
+                "window_ms": [round(click, 1), round(arrived["now"], 1),
+                              round(tab.evaluate("() => performance.now()"), 1)],
+            })
+        tasks = [rounded_task(t) for t in tab.evaluate("() => window.__bench.longTasks()")]
+    windows = {"navigation": [], "cells": []}  # long tasks while moving, while running cells
+    for sample in samples:
+        click, ready, done = sample.pop("window_ms")
+        for name, during in (("navigation", tasks_in(tasks, click, ready)),
+                             ("cells", tasks_in(tasks, ready, done))):
+            windows[name] += during
+            sample.setdefault("longest_task_ms", {})[name] = longest(during)
+    return {"first": first, "navigations": samples, "long_tasks": windows}
 
 
 # --- predictions on the draw page ---------------------------------------------------------------

@@ -35,6 +35,8 @@ class Pages:
     """What the build found out so far: the Pyodide base URL, and each page's config."""
 
     pyodide_url: str = site_build.SITE_PYODIDE
+    ships_pyodide: bool = True  # the build ships Pyodide (False: a full copy elsewhere)
+    lock: bytes = b""  # the lock file it ships (site_build.shipped_lock)
     python_zip: tuple = ()  # (size, sha256)
     # src_uri -> page_config(...), for the page's <head>: on_post_page
     configs: typing.ClassVar[dict] = {}
@@ -45,6 +47,8 @@ def stages(runtime: dict) -> list:
     dist = site_build.dist()
 
     def pyodide_file(name: str, path) -> dict:
+        if name == site_build.LOCK_FILE and Pages.ships_pyodide:
+            return site_build.describe_content(Pages.pyodide_url + name, Pages.lock)
         return site_build.describe(Pages.pyodide_url + name, path)
 
     result = [{"id": "python", "label": "Python runtime",
@@ -153,11 +157,16 @@ def worker_script(page: Page) -> str:
 # --- MkDocs events ----------------------------------------------------------------------------
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    Pages.pyodide_url = site_build.configured_pyodide(config)[0]
+    Pages.pyodide_url, Pages.ships_pyodide = site_build.configured_pyodide(config)
     content = site_build.python_zip()
     Pages.python_zip = (len(content), hashlib.sha256(content).hexdigest())
     Pages.configs = {}  # `mkdocs serve` builds again with the same module
     return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    Pages.lock = site_build.shipped_lock(site_build.shipped_packages(files))
+    return files
 
 
 def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:

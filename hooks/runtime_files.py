@@ -3,9 +3,11 @@
 Copies into ``assets/pyodide/`` Pyodide's core (``site_build.CORE_FILES``, from npm), the package
 files that the site's pages load with what they depend on (NumPy always; front matter
 ``runtime: packages`` adds more, e.g. SciPy), each one checked against the SHA-256 of Pyodide's
-lock file (``pyodide_wheels``), and the licences of all of it (``licences/``). Nothing is copied
-when ``extra.pyodide_url`` names another copy of the distribution (``site_build``); the packages
-are still fetched and checked, since pages name their sizes and checksums.
+lock file (``pyodide_wheels``), and the licences of all of it (``licences/``). The lock file
+itself is shipped with the entries of those packages alone (``site_build.shipped_lock``).
+Nothing is copied when ``extra.pyodide_url`` names another copy of the distribution
+(``site_build``); the packages are still fetched and checked, since pages name their sizes and
+checksums.
 """
 
 from __future__ import annotations
@@ -16,12 +18,6 @@ from mkdocs.structure.files import File, Files
 import site_build
 
 
-def shipped_packages(files: Files) -> list:
-    """The packages some page loads, with their dependencies."""
-    extra = [name for runtime in site_build.site_runtimes(files) for name in runtime["packages"]]
-    return site_build.package_closure(["numpy", *extra])
-
-
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     site_build.dist()  # fails early, saying what to run, when npm's files are missing
     site_build.configured_pyodide(config)  # and when pyodide_url is not one of the two kinds
@@ -29,7 +25,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    packages = [site_build.package_file(name) for name in shipped_packages(files)]
+    shipped = site_build.shipped_packages(files)
+    packages = [site_build.package_file(name) for name in shipped]
     if not site_build.configured_pyodide(config)[1]:
         return files
 
@@ -39,7 +36,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
 
     dist = site_build.dist()
     for name in site_build.CORE_FILES:
-        add(name, dist / name)
+        if name != site_build.LOCK_FILE:
+            add(name, dist / name)
+    files.append(File.generated(config, site_build.SITE_PYODIDE + site_build.LOCK_FILE,
+                                content=site_build.shipped_lock(shipped)))
     for name, path in packages:
         add(name, path)
     for path in sorted(site_build.LICENCES_DIR.glob("*.txt")):

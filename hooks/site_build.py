@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_DIST = "node_modules/pyodide"
 # Pyodide's core: what loadPyodide fetches (the worker hands it these, checked).
-CORE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip",
-              "pyodide-lock.json")
+LOCK_FILE = "pyodide-lock.json"
+CORE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", LOCK_FILE)
 PACKAGE_LABELS = {"numpy": "NumPy", "scipy": "SciPy"}
 # The browser's Python side of cells and widgets, next to the worker it serves; the build runs
 # the same code natively (code_cells.py).
@@ -74,7 +74,7 @@ def _read_lock(path: Path, mtime_ns: int) -> dict:
 
 def lock() -> dict:
     """Pyodide's ``pyodide-lock.json``: ``info`` (versions) and ``packages``."""
-    path = dist() / "pyodide-lock.json"
+    path = dist() / LOCK_FILE
     return _read_lock(path, path.stat().st_mtime_ns)
 
 
@@ -126,6 +126,11 @@ def describe(url: str, path: Path) -> dict:
             "sha256": _digest(path, stat.st_size, stat.st_mtime_ns)}
 
 
+def describe_content(url: str, content: bytes) -> dict:
+    """:func:`describe` for a file the build writes (``content``)."""
+    return {"url": url, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+
+
 def pyodide_source(configured: str | None, override: str | None) -> tuple:
     """The Pyodide base URL (``extra.pyodide_url``, or the environment's override) and
     whether this build ships the files: it does for the default, relative location; an
@@ -170,6 +175,29 @@ def site_runtimes(files) -> list:
                          file.src_uri) for file in files.documentation_pages()]
 
 
+def shipped_packages(files) -> list:
+    """The packages some page of the site loads, with their dependencies (``files``: MkDocs'
+    ``Files``)."""
+    extra = [name for runtime in site_runtimes(files) for name in runtime["packages"]]
+    return package_closure(["numpy", *extra])
+
+
+def shipped_lock(packages: list) -> bytes:
+    """Pyodide's lock file as this site ships it: the official ``info``, and the entries of
+    ``packages`` alone, each as the official lock has it (name, file, SHA-256 that Pyodide
+    checks, dependencies). The full lock lists 351 packages (110 kB), a few of which the site
+    ships; a full copy of the distribution elsewhere (``pyodide_url``) keeps its own.
+
+    >>> import json
+    >>> sorted(json.loads(shipped_lock(["numpy"]))["packages"])
+    ['numpy']
+    """
+    official = lock()
+    return json.dumps({"info": official["info"],
+                       "packages": {name: official["packages"][name] for name in packages}},
+                      sort_keys=True).encode()
+
+
 def python_files() -> list:
     """``[(name in the zip, path)]`` of the Python the browser gets, in a fixed order."""
     found = []
@@ -185,9 +213,11 @@ def python_files() -> list:
 def python_zip() -> bytes:
     """``cnnlab`` and ``labrunner`` as a deterministic zip (same sources, same bytes)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name, path in python_files():
-            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), path.read_bytes())
+            # A ZipInfo carries its own compression (stored, unless told): deflate each file.
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), path.read_bytes(),
+                             compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
     return buffer.getvalue()
 
 

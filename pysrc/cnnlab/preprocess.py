@@ -230,8 +230,7 @@ def scale_to_box(image: np.ndarray) -> np.ndarray:
     >>> scale_to_box(np.ones((40, 10))).shape
     (20, 5)
     """
-    # (np.clip is slow on NumPy 1.17, the browser's.)
-    return np.minimum(np.maximum(area_resample(image, BOX / max(image.shape)), 0), 1)
+    return np.clip(area_resample(image, BOX / max(image.shape)), 0, 1)
 
 
 # ---------------------------------------------------------------- stroke width

@@ -213,8 +213,8 @@ def describe_weights(path: PathLike) -> dict[str, Any]:
 def _read_archive(data: bytes, source: str) -> dict[str, np.ndarray]:
     """Every array of an ``.npz`` given as bytes; any damage is a ValueError.
 
-    Read with zipfile rather than ``np.load``, whose NpzFile (NumPy 1.17) reports an
-    error of its own from ``__del__`` when the zip is damaged.
+    Read with zipfile rather than ``np.load``, so that damage of every kind (a bad zip, a
+    truncated member, a bad array header) ends in this one ValueError naming ``source``.
     """
     if data[:4] != _ZIP_MAGIC:
         raise ValueError(f"{source}: not an .npz archive (it does not start with a zip header)")

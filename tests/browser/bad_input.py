@@ -2,7 +2,7 @@
 
 A row is ``(widget, field, typed, expected)``:
 
-- ``field``: the ``data-testid`` of the control, as in ``cnnlab.bounds.WIDGET_FIELDS``;
+- ``field``: the ``data-testid`` of the control, as in ``cnnlab.pages.bounds.WIDGET_FIELDS``;
 - ``typed``: what a visitor types there. It is set as the browser sets it, so a number field
   holds ``""`` for letters, ``1e309`` or ``NaN``: those read as empty;
 - ``expected``: the message the widget then shows (all of it, or its start).

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bad_input import CASES, EMPTY, HUGE, LONG, NO_TYPED_FIELD
 
-from cnnlab import bounds
+from cnnlab.pages import bounds
 
 ROOT = Path(__file__).resolve().parents[2]
 WIDGETS = ROOT / "docs/assets/javascripts/widgets"

@@ -14,6 +14,8 @@ import sys
 
 from benchmarks import report, site_bench, site_server
 
+import site_build
+
 DRAWINGS = 2
 
 
@@ -21,20 +23,22 @@ def run_harness(site_folder, out, *options: str) -> dict:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--repeats", "1", "--site", str(site_folder),
          "--out", str(out), *options],
-        cwd=site_server.ROOT, capture_output=True, text=True, timeout=300,
+        cwd=site_server.ROOT, capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((out / "latest.json").read_text())
 
 
-def test_the_harness_measures_start_bytes_and_predictions(server, site_url, browser, tmp_path):
+def test_the_harness_measures_start_bytes_navigation_and_predictions(server, site_url, browser,
+                                                                     tmp_path):
     record = run_harness(server[0] / site_server.SUB_PATH.strip("/"), tmp_path,
-                         "--only", "start,predict", "--drawings", str(DRAWINGS))
+                         "--only", "start,navigate,predict", "--drawings", str(DRAWINGS))
 
-    assert record["groups"] == ["start", "predict"] and record["repeats"] == 1
+    assert record["groups"] == ["start", "navigate", "predict"] and record["repeats"] == 1
     assert "build" not in record and "native" not in record and "pages" not in record
     env = record["environment"]
-    assert env["cores"] >= 1 and env["pyodide"] == "0.17.1" and "Chrome" in env["browser"]
+    assert env["cores"] >= 1 and "Chrome" in env["browser"]
+    assert env["pyodide"] == site_build.PYODIDE_VERSION == env["in_browser"]["page"]["pyodide"]
     assert len(env["git_commit"]) == 40 and len(env["load_average"]["after"]) == 3
     assert env["in_browser"]["baseline"]["numpy"] == env["in_browser"]["page"]["numpy"]
     assert record["browser_errors"] == []
@@ -50,9 +54,8 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
         assert run[who]["cold"]["files"]["assets/pyodide/pyodide.asm.wasm"] > 0
     assert set(run["page"]["cold"]["stages_ms"]) >= {"python", "numpy", "cnnlab", "weights"}
     summary = start["summary"]
-    assert summary["bytecode_kept"] == 1  # the warm visit had the first one's bytecode
     for key in ("cold_s", "baseline_cold_s", "cold_ratio", "warm_s", "warm_to_cold",
-                "baseline_warm_s", "baseline_warm_to_cold"):
+                "baseline_warm_s", "baseline_warm_to_cold", "warm_to_baseline_warm"):
         assert len(summary[key]["runs"]) == 1 and summary[key]["median"] > 0
     page_bytes = summary["bytes"]["page_cold"]
     assert "pretrained/mnist_cnn.npz" in page_bytes["weights_files"]
@@ -62,6 +65,20 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
     assert summary["bytes"]["text_page_cold"]["runtime_files"] == []
     assert summary["longest_task_ms"]["text_page_cold"]["runs"] == [
         site_bench.longest(text_visit["long_tasks"])]
+    # The same page built with plain mkdocs-material: the theme's scripts, none of the site's.
+    (plain_visit,) = start["plain_page_runs"]
+    assert plain_visit["page"] == "plain/" + start["text_page"] and plain_visit["bytes"] > 0
+    scripts = [name for name in plain_visit["files"] if name.endswith(".js")]
+    assert any(site_bench.THEME_BUNDLE.match(name.rsplit("/", 1)[-1]) for name in scripts)
+    assert not [name for name in scripts if "/cnnlab/" in name], scripts
+    assert set(summary["longest_script_ms"]) >= {"site_cold", "theme_evaluation_plain_page"}
+
+    navigate = record["navigate"]
+    (moved,) = navigate["navigations"]
+    assert moved["page"] == "chapter/02-convolution-1d/"
+    assert moved["instant"] and moved["same_worker"]  # no page load, no new boot
+    assert 0 < moved["ready_ms"] < 60_000 and moved["cells"] > 0 and moved["cells_failed"] == 0
+    assert navigate["summary"]["ready_ms"]["runs"] == [moved["ready_ms"]]
 
     predict = record["predict"]
     assert len(predict["drawings"]) == DRAWINGS
@@ -74,4 +91,5 @@ def test_the_harness_measures_start_bytes_and_predictions(server, site_url, brow
     table = (tmp_path / "latest.md").read_text()
     assert table == report.markdown(record)
     assert report.HEADER in table and "Stroke end → probabilities on screen" in table
+    assert "click → the new page's Python ready" in table
     assert "Not measured in this run: build, pages, native, test_suite." in table

@@ -199,7 +199,7 @@ def test_without_javascript_the_build_outputs_are_shown(new_context, site_url, g
     ({"n": "8", "m": "5", "p": "2", "s": "1"}, signal.output_size(8, 5, p=2, s=1)),
     ({"n": "8", "m": "5", "p": "2", "s": "2"}, signal.output_size(8, 5, p=2, s=2)),
     ({"n": "3", "m": "5", "p": "0", "s": "1"}, "larger than the padded input"),
-    ({"n": "8", "m": "3", "p": "0", "s": "0"}, "s (stride)"),
+    ({"n": "8", "m": "3", "p": "0", "s": "0"}, "stride s: enter a whole number"),
 ])
 def test_output_size_widget_calls_cnnlab(open_page, wait_ready, fields, expected):
     page = open_page(PAGE)

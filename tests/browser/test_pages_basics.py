@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from cells_check import numbers
 
-from cnnlab import digits, explain, model, signal
+from cnnlab import model, signal
+from cnnlab.pages import digits, explain
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK_X, BOOK_W = [1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2]
@@ -115,7 +116,7 @@ def test_convolution_1d(open_page, cells_match_the_build):
     page = open_page("chapter/02-convolution-1d/")
     texts = cells_match_the_build(page)
     assert numbers(texts[0].splitlines()[0]) == np.convolve(BOOK_X, BOOK_W).tolist()
-    assert "def conv1d_naive(" in texts[2]
+    assert "def conv1d_loop(" in texts[2]
 
     stepper = widget(page, "conv1d-stepper")
     wait_state(page, stepper)

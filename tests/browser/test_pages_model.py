@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from cells_check import FLOAT32
 
-from cnnlab import layout, results, samples, stability
+from cnnlab.pages import layout, results, samples, stability
 
 ROOT = Path(__file__).resolve().parents[2]
 

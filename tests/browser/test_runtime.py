@@ -40,6 +40,20 @@ def test_loading_shows_stages_with_sizes_then_ready(open_page, wait_ready, guard
     assert not any("scipy" in url.lower() for url in guard.requests)
 
 
+def test_page_text_names_the_versions_that_run(open_page, wait_ready):
+    page = open_page("")  # the home page's "Python in your browser" note
+    wait_ready(page)
+    shown = page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll('[data-runtime-version]')]
+            .map((span) => [span.dataset.runtimeVersion, span.textContent]))""")
+    assert set(shown) == {"pyodide", "python", "numpy"}
+    reported = python(page, "import sys, numpy, pyodide\n"
+                            "print(pyodide.__version__, sys.version.split()[0], numpy.__version__)")
+    assert reported["text"].split() == [shown["pyodide"], shown["python"], shown["numpy"]]
+    assert page.locator(STATUS).inner_text().startswith(
+        f"Python {shown['python']} with NumPy {shown['numpy']} is running in this page")
+
+
 def test_a_worker_started_without_the_pages_files_says_so(open_page):
     page = open_page("contributing/authoring/")  # no Python of its own
     message = page.evaluate("""() => new Promise((resolve) => {
@@ -111,23 +125,88 @@ def test_a_failed_load_says_what_failed_and_retry_recovers(new_context, wait_rea
     assert not line.is_visible()
 
 
-def test_instant_navigation_ends_the_previous_pages_worker(open_page, wait_ready, run_cell):
-    page = open_page("contributing/authoring/")  # a page without Python
+def go_to(page, path: str) -> None:
+    """Instant navigation: click the page's link in the navigation, as a visitor would."""
+    page.evaluate("() => { window.samePageLoad = true; }")
+    page.locator(f'a.md-nav__link[href$="{path}"]').first.click()
+    page.wait_for_url(f"**/{path}")
+    page.wait_for_function("path => window.CNNLab && CNNLab.page && CNNLab.page.path === path",
+                           arg=path)
+    # (A build for another address than the one served gets no instant navigation.)
+    assert page.evaluate("() => window.samePageLoad"), "the page was loaded anew"
+
+
+def python(page, code: str) -> dict:
+    """Run ``code`` as the page's next cell (runtime.run): ``{ok, error, text}``."""
+    return page.evaluate("""async (code) => {
+        const result = await CNNLab.runtime.run(code, {label: "<test>"});
+        return {ok: result.ok, error: result.error,
+                text: result.segments.map(([kind, text]) => text).join("")};
+    }""", code)
+
+
+def test_one_python_for_the_whole_visit(new_context, wait_ready, guard, site_url):
+    """Instant navigation keeps the worker: the next page gets an empty namespace, not a new
+    boot, and the packages it lacks on top; a Stop or a reload gives a fresh Python."""
+    page = new_context().new_page()
+    page.goto(site_url + "contributing/authoring/")  # a page without Python starts none
     assert page.locator(STATUS).count() == 0
-    assert all("cnnlab/worker.js" not in w.url for w in page.workers)  # the search has one
-    page.locator('a.md-nav__link[href$="lab/cells/"]').first.click()
-    page.wait_for_url("**/lab/cells/")
+    assert not [w for w in page.workers if "cnnlab/worker.js" in w.url]
+    go_to(page, "chapter/05-output-size/")
     wait_ready(page)
-    assert run_cell(page, 0).strip() == "x has 8 elements; w has 5"
+    page.evaluate("() => { window.firstWorker = CNNLab.runtime.worker; }")
+    assert python(page, "import sys\nsys.cnnlab_visit = 1\nleft_behind = 2")["ok"]
+
+    # The 2-D convolution page: the same worker, SciPy loaded on top, the cells' names gone.
+    go_to(page, "chapter/06-convolution-2d/")
+    wait_ready(page)
+    assert page.evaluate("() => CNNLab.runtime.worker === window.firstWorker")
     assert sum("cnnlab/worker.js" in w.url for w in page.workers) == 1
-    page.locator('a.md-nav__link[href$="contributing/authoring/"]').first.click()
-    page.wait_for_url("**/contributing/authoring/")
-    page.wait_for_function("() => !document.querySelector('[data-testid=runtime-status]')")
-    page.wait_for_function("() => window.CNNLab && window.CNNLab.runtime === null")
-    page.go_back()
-    page.wait_for_url("**/lab/cells/")
+    assert sum(url.endswith("/pyodide.asm.wasm") for url in guard.requests) == 1
+    assert any("/scipy-" in url for url in guard.requests)
+    assert python(page, "import sys\nprint(sys.cnnlab_visit)")["text"] == "1\n"  # same Python
+    assert python(page, "left_behind")["error"] == "NameError"
+    shown = python(page, "import scipy.signal\nprint(scipy.signal.correlate2d([[1]], [[2]]))")
+    assert shown["text"] == "[[2]]\n"
+
+    # Stop (what the cells' Stop button does) during an endless loop, and leave at once.
+    page.evaluate("""() => {
+        CNNLab.runtime.run("while True:\\n    pass").catch(() => {});
+        return new Promise((resolve) => setTimeout(resolve, 500))
+            .then(() => CNNLab.runtime.restart("stopped by the test"));
+    }""")
+    go_to(page, "chapter/07-pooling/")
     wait_ready(page)
-    assert run_cell(page, 0).strip() == "x has 8 elements; w has 5"
+    assert not page.evaluate("() => CNNLab.runtime.worker === window.firstWorker")
+    assert python(page, "import sys\nprint(hasattr(sys, 'cnnlab_visit'), 6 * 7)")["text"] == (
+        "False 42\n")
+
+    # A full reload boots a fresh Python.
+    assert python(page, "import sys\nsys.cnnlab_visit = 3")["ok"]
+    page.reload()
+    wait_ready(page)
+    assert page.evaluate("() => window.firstWorker === undefined")
+    assert python(page, "import sys\nprint(hasattr(sys, 'cnnlab_visit'))")["text"] == "False\n"
+
+
+def test_a_package_that_fails_on_arrival_says_which_and_retry_recovers(new_context, wait_ready,
+                                                                      site_url):
+    """The kept worker loads SciPy on top when the visitor arrives: a corrupt wheel is named."""
+    context = new_context()
+    page = context.new_page()
+    page.goto(site_url + "chapter/05-output-size/")
+    wait_ready(page)
+    context.route("**/scipy-*", flip_one_byte)
+    go_to(page, "chapter/06-convolution-2d/")
+    status = page.locator(STATUS)
+    page.wait_for_function("s => s.dataset.state === 'error'", arg=status.element_handle(),
+                           timeout=120_000)
+    assert ("SciPy: scipy-1.14.1-cp312-cp312-pyodide_2024_0_wasm32.whl is corrupt (checksum "
+            "mismatch)") in status.inner_text()
+    context.unroute("**/scipy-*")
+    status.locator('[data-testid="retry"]').click()
+    wait_ready(page)
+    assert python(page, "import scipy\nprint(scipy.__version__)")["text"] == "1.14.1\n"
 
 
 def test_widget_api_round_trips_typed_arrays_and_rejects_bad_input(open_page, wait_ready):

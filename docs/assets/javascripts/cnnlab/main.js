@@ -5,8 +5,9 @@
  * hooks/page_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
  * up the page's code cells and widgets. With mkdocs-material's instant navigation the page
  * changes without a reload: `document$` emits, and the previous page's worker, unless it failed
- * or is busy with a request, is kept (across pages without Python too) and handed to the next
- * page that runs Python: one Python for the whole visit, a fresh namespace for each page.
+ * or is running a cell (which might never end), is kept (across pages without Python too) and
+ * handed to the next page that runs Python: one Python for the whole visit, a fresh namespace
+ * for each page.
  *
  * Globals for widget modules: CNNLab.widgets.register(name, mount), CNNLab.runtime (the
  * current page's Runtime, see runtime.js), CNNLab.NDArray.

@@ -107,7 +107,7 @@ export class Runtime {
     this.generation = 0; // counts workers: a new one has a fresh Python
     this.timings = {};
     this.worker = null;
-    this.pending = new Map(); // id -> {resolve, reject, key}
+    this.pending = new Map(); // id -> {resolve, reject, key, type (of the request)}
     this.outbox = []; // requests waiting for Python to be ready
     this.latest = new Map(); // key -> {inFlight, waiting}
     this.listeners = { status: new Set(), ready: new Set() };
@@ -187,10 +187,12 @@ export class Runtime {
     this.start();
   }
 
-  /** Whether handOver would give the worker away: it has loaded (or is loading) and has no
-   * request of this page in flight (one could be a cell that never ends). */
+  /** Whether handOver would give the worker away: it has loaded (or is loading) and is not
+   * running a cell of this page (one could never end). A widget's call in flight does not
+   * keep it: it ends, and the next page's request waits behind it. */
   canHandOver() {
-    return Boolean(this.worker) && this.state !== "error" && this.pending.size === 0;
+    const runningCell = [...this.pending.values()].some((handlers) => handlers.type === "run");
+    return Boolean(this.worker) && this.state !== "error" && !runningCell;
   }
 
   /** The visitor left the page: the worker, for the next page's Runtime, or null when it
@@ -231,7 +233,8 @@ export class Runtime {
   request(message, { latest } = {}) {
     this.start();
     return new Promise((resolve, reject) => {
-      const entry = { message: { ...message, id: nextId++ }, handlers: { resolve, reject, key: latest } };
+      const handlers = { resolve, reject, key: latest, type: message.type };
+      const entry = { message: { ...message, id: nextId++ }, handlers };
       if (latest === undefined) {
         this.send(entry);
         return;
