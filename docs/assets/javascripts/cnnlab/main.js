@@ -3,7 +3,7 @@
  *
  * On each page that runs Python (it has a [data-testid="runtime-status"] element, added by
  * hooks/site_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
- * up the page's code cells and widgets. With mkdocs-material's instant navigation the page
+ * up the page's code cells, exercises and widgets. With mkdocs-material's instant navigation the page
  * changes without a reload: `document$` emits, the previous page's worker is ended, and the
  * new page is set up.
  *
@@ -12,6 +12,7 @@
  * How to write cells and widgets: docs/contributing/authoring.md.
  */
 import { mountCells } from "./cells.js";
+import { mountExercises, mountProgress } from "./exercises.js";
 import { NDArray, Runtime, showStatus } from "./runtime.js";
 import { mountWidgets, register } from "./widgets.js";
 
@@ -39,6 +40,7 @@ async function enterPage() {
   const status = document.querySelector('[data-testid="runtime-status"]');
   if (current && current.status === status) return; // same page (e.g. an anchor link)
   leavePage();
+  mountProgress(document.querySelector("article") || document.body, siteRoot);
   if (!status) return;
   // The page's inline script (hooks/site_runtime.py) started the worker as the page opened.
   const early = status.cnnlabWorker || null;
@@ -53,6 +55,7 @@ async function enterPage() {
   runtime.start();
   const content = status.closest("article") || document.body;
   mountCells(content, page, editorURL);
+  mountExercises(content, page, editorURL);
   const cleanups = await mountWidgets(content, runtime, widgetsBase);
   if (current && current.runtime === runtime) current.cleanups.push(...cleanups);
   else cleanups.forEach((cleanup) => cleanup());
