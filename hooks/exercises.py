@@ -57,8 +57,10 @@ EXERCISE_KEY = re.compile(r'data-exercise-key="(\d+)"')
 CATALOGUE = "<!--cnnlab-exercise-catalogue-->"
 code_views = NodeHelper("cell-view.mjs")  # the starter code, rendered as its editor shows it
 # The task and hints are Markdown inside a fence: rendered with the page's inline extensions.
-prose = markdown.Markdown(extensions=["pymdownx.arithmatex", "pymdownx.betterem"],
-                          extension_configs={"pymdownx.arithmatex": {"generic": True}})
+prose = markdown.Markdown(
+    extensions=["pymdownx.arithmatex", "pymdownx.betterem"],
+    extension_configs={"pymdownx.arithmatex": {"generic": True}},
+)
 
 
 @dataclass(frozen=True)
@@ -102,48 +104,64 @@ def parse(source: str, page: str) -> Exercise | None:
     missing = [key for key in REQUIRED if not isinstance(spec.get(key), str)]
     unknown = [key for key in spec if key not in REQUIRED + OPTIONAL]
     hints = spec.get("hints", [])
-    problems = ([f"missing (or not text): {', '.join(missing)}"] if missing else []) + (
-        [f"unknown keys: {', '.join(unknown)}"] if unknown else []) + (
-        ["hints must be a list of texts"] if not (isinstance(hints, list)
-                                                  and all(isinstance(h, str) for h in hints))
-        else []) + (["args must be a mapping"] if not isinstance(spec.get("args", {}), dict)
-                    else [])
+    problems = (
+        ([f"missing (or not text): {', '.join(missing)}"] if missing else [])
+        + ([f"unknown keys: {', '.join(unknown)}"] if unknown else [])
+        + (
+            ["hints must be a list of texts"]
+            if not (isinstance(hints, list) and all(isinstance(h, str) for h in hints))
+            else []
+        )
+        + (["args must be a mapping"] if not isinstance(spec.get("args", {}), dict) else [])
+    )
     if not missing and not EXERCISE_ID.match(spec["id"]):
         problems.append(f"id {spec['id']!r} must be lower-case words joined by '-'")
     if problems:
         log.warning("%s: exercise %r: %s", page, spec.get("id"), "; ".join(problems))
         return None
-    return Exercise(spec["id"], spec["title"], spec["task"], spec["starter"].rstrip("\n"),
-                    spec["solution"].rstrip("\n"), spec["check"], spec.get("args", {}),
-                    tuple(hints))
+    return Exercise(
+        spec["id"],
+        spec["title"],
+        spec["task"],
+        spec["starter"].rstrip("\n"),
+        spec["solution"].rstrip("\n"),
+        spec["check"],
+        spec.get("args", {}),
+        tuple(hints),
+    )
 
 
-def format_exercise(source: str, language: str, class_name: str, options: dict, md: Any,
-                    **kwargs: Any) -> str:
+def format_exercise(
+    source: str, language: str, class_name: str, options: dict, md: Any, **kwargs: Any
+) -> str:
     """The exercise's HTML; its code view and checks are done in :func:`on_page_content`."""
     exercise = parse(source, state.page)
     if exercise is None:
         return '<p class="cnnlab-exercise__broken">This exercise could not be built.</p>'
     key = len(state.exercises)
     state.exercises.append(exercise)
-    hints = "".join(f'<li hidden>{_markdown(hint)}</li>' for hint in exercise.hints)
+    hints = "".join(f"<li hidden>{_markdown(hint)}</li>" for hint in exercise.hints)
     return (
         f'<div class="cnnlab-exercise" data-testid="exercise" data-state="new" '
         f'data-exercise-key="{key}">'
         f'<p class="cnnlab-exercise__title"><span>Exercise: {html.escape(exercise.title)}</span>'
         f'<span class="cnnlab-exercise__status" data-testid="exercise-status">not started</span>'
         f'</p><div class="cnnlab-exercise__task">{_markdown(exercise.task)}</div>'
-        f'<div class="cnnlab-cell__editor" data-testid="code-editor"><!--cnnlab-exercise-code-{key}-->'
+        f'<div class="cnnlab-cell__editor" data-testid="code-editor">'
+        f"<!--cnnlab-exercise-code-{key}-->"
         f'</div><ol class="cnnlab-exercise__hints" data-testid="hints" hidden>{hints}</ol>'
         f'<div class="cnnlab-exercise__feedback" data-testid="feedback" aria-live="polite"></div>'
-        f'</div>'
+        f"</div>"
     )
 
 
-def format_progress(source: str, language: str, class_name: str, options: dict, md: Any,
-                    **kwargs: Any) -> str:
-    return (f'<div class="cnnlab-progress" data-testid="exercise-progress" data-exercises="'
-            f'{CATALOGUE}"><p>The list of exercises needs JavaScript.</p></div>')
+def format_progress(
+    source: str, language: str, class_name: str, options: dict, md: Any, **kwargs: Any
+) -> str:
+    return (
+        f'<div class="cnnlab-progress" data-testid="exercise-progress" data-exercises="'
+        f'{CATALOGUE}"><p>The list of exercises needs JavaScript.</p></div>'
+    )
 
 
 def grade(exercise: Exercise, code: str) -> dict:
@@ -158,26 +176,39 @@ def check_exercise(exercise: Exercise, page: str) -> None:
     try:
         solved, started = grade(exercise, exercise.solution), grade(exercise, exercise.starter)
     except Exception as error:  # an unknown check or bad args: the author's mistake
-        log.warning("%s: exercise %r cannot be checked: %s: %s", page, exercise.id,
-                    type(error).__name__, error)
+        log.warning(
+            "%s: exercise %r cannot be checked: %s: %s",
+            page,
+            exercise.id,
+            type(error).__name__,
+            error,
+        )
         return
     if not solved["passed"]:
-        log.warning("%s: exercise %r: the reference solution fails its check (%s): %s",
-                    page, exercise.id, solved["kind"], solved["message"])
+        log.warning(
+            "%s: exercise %r: the reference solution fails its check (%s): %s",
+            page,
+            exercise.id,
+            solved["kind"],
+            solved["message"],
+        )
     if started["passed"]:
-        log.warning("%s: exercise %r: the starter code already passes its check", page,
-                    exercise.id)
+        log.warning("%s: exercise %r: the starter code already passes its check", page, exercise.id)
 
 
 # --- MkDocs events ----------------------------------------------------------------------------
+
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     state.config_dir = Path(config.config_file_path).parent
     state.catalogue = []
     fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault(
-        "custom_fences", [])
-    ours = [{"name": "exercise", "class": "cnnlab-exercise", "format": format_exercise},
-            {"name": "exercise-progress", "class": "cnnlab-progress", "format": format_progress}]
+        "custom_fences", []
+    )
+    ours = [
+        {"name": "exercise", "class": "cnnlab-exercise", "format": format_exercise},
+        {"name": "exercise-progress", "class": "cnnlab-progress", "format": format_progress},
+    ]
     fences[:] = [f for f in fences if f["name"] not in ("exercise", "exercise-progress")] + ours
     return config
 
@@ -197,18 +228,31 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     known = {entry["id"] for entry in state.catalogue}
     for key, exercise, view in zip(keys, exercises, views):
         if exercise.id in known:
-            log.warning("%s: exercise id %r is used twice in the site", page.file.src_uri,
-                        exercise.id)
+            log.warning(
+                "%s: exercise id %r is used twice in the site", page.file.src_uri, exercise.id
+            )
         known.add(exercise.id)
         check_exercise(exercise, page.file.src_uri)
-        state.catalogue.append({"id": exercise.id, "title": exercise.title,
-                                "page": page.url, "pageTitle": page.title or ""})
+        state.catalogue.append(
+            {
+                "id": exercise.id,
+                "title": exercise.title,
+                "page": page.url,
+                "pageTitle": page.title or "",
+            }
+        )
         digest = hashlib.sha256(exercise.starter.encode()).hexdigest()[:16]
-        data = {"id": exercise.id, "hash": digest, "check": exercise.check,
-                "args": json.dumps(exercise.args), "solution": exercise.solution}
+        data = {
+            "id": exercise.id,
+            "hash": digest,
+            "check": exercise.check,
+            "args": json.dumps(exercise.args),
+            "solution": exercise.solution,
+        }
         attributes = " ".join(f'data-{name}="{html.escape(value)}"' for name, value in data.items())
         html_text = html_text.replace(f'data-exercise-key="{key}"', attributes, 1).replace(
-            f"<!--cnnlab-exercise-code-{key}-->", view, 1)
+            f"<!--cnnlab-exercise-code-{key}-->", view, 1
+        )
     return html_text
 
 

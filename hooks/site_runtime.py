@@ -60,7 +60,7 @@ SITE_RUNTIME = "assets/runtime/"
 SITE_VENDOR = "assets/vendor/"
 SITE_PRETRAINED = "pretrained/"  # as in the repository: pages show pretrained/figures/*
 WORKER_SCRIPT = "assets/javascripts/cnnlab/worker.js"
-RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget|exercise)"')  # code_cells.py, exercises.py
+RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget|exercise)"')  # the fence hooks
 
 
 @dataclass

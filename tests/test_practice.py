@@ -10,28 +10,42 @@ from cnnlab.practice import CHECKS, grade
 from cnnlab.practice.compare import check_array
 from cnnlab.practice.feedback import Mistake, grid_picture
 
-CONV1D = ("import numpy as np\n"
-          "def conv1d(x, w, p=0, s=1):\n"
-          "    x = np.concatenate([np.zeros({before}), x, np.zeros({after})])\n"
-          "    w = np.asarray(w){flip}\n"
-          "    o = {size}\n"
-          "    return np.array([np.dot(x[i{step}:i{step} + len(w)], w) for i in {loop}])\n")
-RIGHT = {"before": "p", "after": "p", "flip": "[::-1]", "size": "(len(x) - len(w)) // s + 1",
-         "step": " * s", "loop": "range(o)"}
+CONV1D = (
+    "import numpy as np\n"
+    "def conv1d(x, w, p=0, s=1):\n"
+    "    x = np.concatenate([np.zeros({before}), x, np.zeros({after})])\n"
+    "    w = np.asarray(w){flip}\n"
+    "    o = {size}\n"
+    "    return np.array([np.dot(x[i{step}:i{step} + len(w)], w) for i in {loop}])\n"
+)
+RIGHT = {
+    "before": "p",
+    "after": "p",
+    "flip": "[::-1]",
+    "size": "(len(x) - len(w)) // s + 1",
+    "step": " * s",
+    "loop": "range(o)",
+}
 
 
 def conv1d(**changes: str) -> str:
     return CONV1D.format(**{**RIGHT, **changes})
 
 
-@pytest.mark.parametrize(("changes", "kind", "words"), [
-    ({}, "passed", "Right"),
-    ({"flip": ""}, "flipped", "convolution flips the kernel"),
-    ({"step": "", "size": "len(x) - len(w) + 1"}, "stride", "stride-1 output"),
-    ({"step": "", "size": "(len(x) - len(w)) // s + 1", "loop": "range(0, o, s)"}, "stride",
-     "range(0, o, s)"),
-    ({"after": "0", "size": "(len(x) - len(w)) // s + 1"}, "padding", "one side only"),
-])
+@pytest.mark.parametrize(
+    ("changes", "kind", "words"),
+    [
+        ({}, "passed", "Right"),
+        ({"flip": ""}, "flipped", "convolution flips the kernel"),
+        ({"step": "", "size": "len(x) - len(w) + 1"}, "stride", "stride-1 output"),
+        (
+            {"step": "", "size": "(len(x) - len(w)) // s + 1", "loop": "range(0, o, s)"},
+            "stride",
+            "range(0, o, s)",
+        ),
+        ({"after": "0", "size": "(len(x) - len(w)) // s + 1"}, "padding", "one side only"),
+    ],
+)
 def test_conv1d_mistakes_are_named(changes, kind, words):
     feedback = grade("conv1d_function", conv1d(**changes), {"name": "conv1d"})
     assert (feedback["kind"], feedback["passed"]) == (kind, kind == "passed")
@@ -41,18 +55,24 @@ def test_conv1d_mistakes_are_named(changes, kind, words):
 def test_correlation_computed_instead_of_convolution_and_the_reverse():
     flipped = grade("conv1d_function", conv1d(flip=""), {"name": "conv1d"})
     assert "this is" not in flipped["message"] and "cross-correlation" in flipped["message"]
-    reverse = grade("conv1d_function", conv1d().replace("conv1d", "correlate1d"),
-                    {"name": "correlate1d", "correlate": True})
+    reverse = grade(
+        "conv1d_function",
+        conv1d().replace("conv1d", "correlate1d"),
+        {"name": "correlate1d", "correlate": True},
+    )
     assert reverse["kind"] == "flipped"
     assert "without flipping" in reverse["message"]
 
 
-@pytest.mark.parametrize(("formula", "kind", "words"), [
-    ("(n + 2 * p - m) // s + 1", "passed", "Right"),
-    ("(n + 2 * p - m) // s", "off-by-one", "Off by one"),
-    ("(n + 2 * p - m) / s + 1", "no-floor", "Without the floor"),
-    ("n + 2 * p - m + 1", "stride", "stride"),
-])
+@pytest.mark.parametrize(
+    ("formula", "kind", "words"),
+    [
+        ("(n + 2 * p - m) // s + 1", "passed", "Right"),
+        ("(n + 2 * p - m) // s", "off-by-one", "Off by one"),
+        ("(n + 2 * p - m) / s + 1", "no-floor", "Without the floor"),
+        ("n + 2 * p - m + 1", "stride", "stride"),
+    ],
+)
 def test_output_size_mistakes_are_named(formula, kind, words):
     code = f"def output_size(n, m, p, s):\n    return {formula}\n"
     feedback = grade("output_size_function", code, {})
@@ -66,11 +86,13 @@ def test_the_page_example_hard_coded_does_not_pass():
 
 
 def test_a_2d_result_wrong_in_one_place_gets_a_picture_with_the_window():
-    code = ("from cnnlab import signal\n"
-            "def conv2d(X, W, p=(0, 0), s=(1, 1)):\n"
-            "    Y = signal.conv2d(X, W, p, s)\n"
-            "    Y[-1, -1] += 1\n"
-            "    return Y\n")
+    code = (
+        "from cnnlab import signal\n"
+        "def conv2d(X, W, p=(0, 0), s=(1, 1)):\n"
+        "    Y = signal.conv2d(X, W, p, s)\n"
+        "    Y[-1, -1] += 1\n"
+        "    return Y\n"
+    )
     feedback = grade("conv2d_function", code, {"name": "conv2d"})
     assert feedback["kind"] == "values"
     grid = feedback["grid"]
@@ -92,13 +114,16 @@ def test_grid_picture_window_is_the_input_that_produced_the_cell():
     assert np.isclose((window * W).sum(), Y[1, 3], atol=2e-3)
 
 
-@pytest.mark.parametrize(("body", "kind", "words"), [
-    ("return x * keep / (1 - p)", "passed", "Right"),
-    ("return x * keep", "no-scale", "1/(1 − p)"),
-    ("return x * keep * (1 - p)", "no-scale", "old"),
-    ("return x * ~keep / p", "probability", "probability of dropping"),
-    ("return x", "no-drop", "Nothing was dropped"),
-])
+@pytest.mark.parametrize(
+    ("body", "kind", "words"),
+    [
+        ("return x * keep / (1 - p)", "passed", "Right"),
+        ("return x * keep", "no-scale", "1/(1 − p)"),
+        ("return x * keep * (1 - p)", "no-scale", "old"),
+        ("return x * ~keep / p", "probability", "probability of dropping"),
+        ("return x", "no-drop", "Nothing was dropped"),
+    ],
+)
 def test_dropout_mistakes_are_named(body, kind, words):
     code = f"def dropout(x, p, rng):\n    keep = rng.random(x.shape) >= p\n    {body}\n"
     feedback = grade("dropout_function", code, {})
@@ -107,8 +132,10 @@ def test_dropout_mistakes_are_named(body, kind, words):
 
 
 def test_softmax_without_the_max_overflows_and_is_named():
-    naive = ("import numpy as np\ndef softmax(z):\n    e = np.exp(z)\n"
-             "    return e / e.sum(axis=1, keepdims=True)\n")
+    naive = (
+        "import numpy as np\ndef softmax(z):\n    e = np.exp(z)\n"
+        "    return e / e.sum(axis=1, keepdims=True)\n"
+    )
     feedback = grade("softmax_function", naive, {})
     assert feedback["kind"] == "overflow"
     assert "subtract each row's maximum" in feedback["message"]
@@ -116,27 +143,35 @@ def test_softmax_without_the_max_overflows_and_is_named():
     assert grade("softmax_function", stable, {})["passed"]
 
 
-@pytest.mark.parametrize(("loss", "kind"), [
-    ("-np.mean(log_softmax(logits)[rows, targets])", "passed"),
-    ("-np.mean(log_softmax(softmax(logits))[rows, targets])", "probabilities"),
-    ("-np.mean(np.log(logits[rows, targets]))", "probabilities"),
-    ("-np.sum(log_softmax(logits)[rows, targets])", "mean"),
-])
+@pytest.mark.parametrize(
+    ("loss", "kind"),
+    [
+        ("-np.mean(log_softmax(logits)[rows, targets])", "passed"),
+        ("-np.mean(log_softmax(softmax(logits))[rows, targets])", "probabilities"),
+        ("-np.mean(np.log(logits[rows, targets]))", "probabilities"),
+        ("-np.sum(log_softmax(logits)[rows, targets])", "mean"),
+    ],
+)
 def test_cross_entropy_mistakes_are_named(loss, kind):
-    code = ("import numpy as np\nfrom cnnlab.layers import log_softmax, softmax\n"
-            "def naive(z):\n    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
-            "def cross_entropy(logits, targets):\n    rows = np.arange(len(targets))\n"
-            f"    return {loss}\n")
+    code = (
+        "import numpy as np\nfrom cnnlab.layers import log_softmax, softmax\n"
+        "def naive(z):\n    return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)\n"
+        "def cross_entropy(logits, targets):\n    rows = np.arange(len(targets))\n"
+        f"    return {loss}\n"
+    )
     assert grade("cross_entropy_function", code, {})["kind"] == kind
 
 
-@pytest.mark.parametrize(("code", "kind", "words"), [
-    ("def f(:\n", "syntax", "does not parse"),
-    ("raise RuntimeError('boom')\n", "raised", "RuntimeError: boom (line 1 of your code)"),
-    ("x = 1\n", "missing", "does not define the function `conv1d`"),
-    ("def conv1d(x, w, p=0, s=1):\n    return [][1]\n", "raised", "IndexError"),
-    ("def conv1d(x, w, p=0, s=1):\n    return 'text'\n", "type", "not numbers"),
-])
+@pytest.mark.parametrize(
+    ("code", "kind", "words"),
+    [
+        ("def f(:\n", "syntax", "does not parse"),
+        ("raise RuntimeError('boom')\n", "raised", "RuntimeError: boom (line 1 of your code)"),
+        ("x = 1\n", "missing", "does not define the function `conv1d`"),
+        ("def conv1d(x, w, p=0, s=1):\n    return [][1]\n", "raised", "IndexError"),
+        ("def conv1d(x, w, p=0, s=1):\n    return 'text'\n", "type", "not numbers"),
+    ],
+)
 def test_bad_code_gets_a_clear_message(code, kind, words):
     feedback = grade("conv1d_function", code, {"name": "conv1d"})
     assert (feedback["passed"], feedback["kind"]) == (False, kind)
@@ -144,14 +179,19 @@ def test_bad_code_gets_a_clear_message(code, kind, words):
 
 
 def test_printing_a_lot_is_capped_and_returned():
-    feedback = grade("output_size_value", "for i in range(10**5):\n    print(i)\no = 5\n",
-                     {"name": "o", "n": 10, "m": 3, "p": 1, "s": 2})
+    feedback = grade(
+        "output_size_value",
+        "for i in range(10**5):\n    print(i)\no = 5\n",
+        {"name": "o", "n": 10, "m": 3, "p": 1, "s": 2},
+    )
     assert feedback["passed"]
     assert len(feedback["output"]) < 2_100 and "more characters not shown" in feedback["output"]
 
 
-@pytest.mark.parametrize(("answer", "kind"), [
-    ("64 * 7 * 7", "passed"), ("64 * 14 * 14", "pooling"), ("7 * 7", "channels")])
+@pytest.mark.parametrize(
+    ("answer", "kind"),
+    [("64 * 7 * 7", "passed"), ("64 * 14 * 14", "pooling"), ("7 * 7", "channels")],
+)
 def test_counting_mistakes_are_named(answer, kind):
     assert grade("flattened_features", f"features = {answer}", {})["kind"] == kind
 

@@ -27,15 +27,27 @@ from .learner import Output, capturing, run
 CHECKS: dict[str, Callable[..., dict]] = {
     function.__name__: function
     for function in (
-        convolution.conv1d_entry, convolution.conv1d_function, convolution.pad1d_function,
-        convolution.output_size_value, convolution.output_size_function,
-        convolution.conv2d_function, convolution.pool2d_function,
-        convolution.conv_channels_function, convolution.conv_params_value,
+        convolution.conv1d_entry,
+        convolution.conv1d_function,
+        convolution.pad1d_function,
+        convolution.output_size_value,
+        convolution.output_size_function,
+        convolution.conv2d_function,
+        convolution.pool2d_function,
+        convolution.conv_channels_function,
+        convolution.conv_params_value,
         convolution.conv_params_function,
-        units.dropout_function, units.l2_penalty_function, units.softmax_function,
-        units.cross_entropy_function, units.accuracy_function,
-        counting.network_parameters, counting.flattened_features, counting.minibatches,
-        images.flip_function, images.crop_function, images.centre_of_mass_function,
+        units.dropout_function,
+        units.l2_penalty_function,
+        units.softmax_function,
+        units.cross_entropy_function,
+        units.accuracy_function,
+        counting.network_parameters,
+        counting.flattened_features,
+        counting.minibatches,
+        images.flip_function,
+        images.crop_function,
+        images.centre_of_mass_function,
     )
 }
 
@@ -43,8 +55,9 @@ CHECKS: dict[str, Callable[..., dict]] = {
 def check_function(check: str) -> Callable[..., dict]:
     """The check named ``check``, or a ValueError listing the known ones."""
     if check not in CHECKS:
-        raise ValueError(f"unknown exercise check {check!r}; expected one of "
-                         f"{', '.join(sorted(CHECKS))}")
+        raise ValueError(
+            f"unknown exercise check {check!r}; expected one of {', '.join(sorted(CHECKS))}"
+        )
     return CHECKS[check]
 
 

@@ -51,9 +51,14 @@ def as_numbers(actual: Any, what: str) -> np.ndarray:
         raise Mistake("type", f"{what} is a {type(actual).__name__}, not numbers.") from None
 
 
-def check_array(actual: Any, expected: Any, what: str, variants: Sequence[Variant] = (),
-                shape_formula: str = "",
-                picture: Callable[[np.ndarray], dict] | None = None) -> None:
+def check_array(
+    actual: Any,
+    expected: Any,
+    what: str,
+    variants: Sequence[Variant] = (),
+    shape_formula: str = "",
+    picture: Callable[[np.ndarray], dict] | None = None,
+) -> None:
     """Raise a Mistake unless ``actual`` equals ``expected``.
 
     ``what`` names the result in messages ("conv1d(x, w, p=1)"); ``shape_formula`` says where
@@ -64,20 +69,28 @@ def check_array(actual: Any, expected: Any, what: str, variants: Sequence[Varian
     numbers = as_numbers(actual, what)
     expected = np.asarray(expected, dtype=float)
     if numbers.shape != expected.shape:
-        raise Mistake("shape", f"{what} has shape {numbers.shape}, expected {expected.shape}"
-                               + (f": {shape_formula}." if shape_formula else "."))
+        raise Mistake(
+            "shape",
+            f"{what} has shape {numbers.shape}, expected {expected.shape}"
+            + (f": {shape_formula}." if shape_formula else "."),
+        )
     if same(numbers, expected):
         return
     if np.isnan(numbers).any() or np.isinf(numbers).any():
-        raise Mistake("nan", f"{what} holds inf or nan where {describe_numbers(expected)} "
-                             "was expected: something overflowed or divided by zero.")
+        raise Mistake(
+            "nan",
+            f"{what} holds inf or nan where {describe_numbers(expected)} "
+            "was expected: something overflowed or divided by zero.",
+        )
     if numbers.ndim == 0:
         raise Mistake("values", f"{what} is {numbers.item():g}, expected {expected.item():g}.")
     index = first_wrong(expected, numbers)
     shown = ", ".join(map(str, index))
-    message = (f"{what} is wrong at [{shown}]: {numbers[index]:g} where "
-               f"{expected[index]:g} was expected "
-               f"({int((~np.isclose(numbers, expected)).sum())} of {numbers.size} values differ).")
+    message = (
+        f"{what} is wrong at [{shown}]: {numbers[index]:g} where "
+        f"{expected[index]:g} was expected "
+        f"({int((~np.isclose(numbers, expected)).sum())} of {numbers.size} values differ)."
+    )
     grid = picture(numbers) if picture is not None and numbers.ndim == 2 else None
     if grid is None and numbers.ndim == 2:
         grid = grid_picture(expected, numbers)

@@ -57,9 +57,14 @@ def first_wrong(expected: np.ndarray, actual: np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in np.argwhere(wrong)[0])
 
 
-def grid_picture(expected: np.ndarray, actual: np.ndarray, source: np.ndarray | None = None,
-                 window: tuple[int, int] = (1, 1), stride: tuple[int, int] = (1, 1),
-                 source_name: str = "X") -> dict[str, Any]:
+def grid_picture(
+    expected: np.ndarray,
+    actual: np.ndarray,
+    source: np.ndarray | None = None,
+    window: tuple[int, int] = (1, 1),
+    stride: tuple[int, int] = (1, 1),
+    source_name: str = "X",
+) -> dict[str, Any]:
     """A 2-D result's expected / actual / difference picture, its first wrong cell marked.
 
     With ``source`` (the padded input) the picture also holds the input window that produced
@@ -75,15 +80,20 @@ def grid_picture(expected: np.ndarray, actual: np.ndarray, source: np.ndarray | 
     ([0, 1], [[1.0, 2.0], [4.0, 5.0]])
     """
     cell = first_wrong(expected, actual)
-    picture = {"expected": _shown(expected), "actual": _shown(actual),
-               "difference": _shown(np.asarray(actual, dtype=float) - expected),
-               "cell": list(cell), "window": None}
+    picture = {
+        "expected": _shown(expected),
+        "actual": _shown(actual),
+        "difference": _shown(np.asarray(actual, dtype=float) - expected),
+        "cell": list(cell),
+        "window": None,
+    }
     if source is not None:
         (i, j), (m1, m2), (s1, s2) = cell, window, stride
         rows, columns = [i * s1, i * s1 + m1 - 1], [j * s2, j * s2 + m2 - 1]
         picture["window"] = {
             "label": f"{source_name}[{rows[0]}:{rows[1] + 1}, {columns[0]}:{columns[1] + 1}]",
-            "rows": rows, "columns": columns,
-            "values": _shown(source[rows[0]:rows[1] + 1, columns[0]:columns[1] + 1]),
+            "rows": rows,
+            "columns": columns,
+            "values": _shown(source[rows[0] : rows[1] + 1, columns[0] : columns[1] + 1]),
         }
     return picture

@@ -55,15 +55,17 @@ class Output(io.TextIOBase):
 
 @contextlib.contextmanager
 def capturing(output: Output) -> Iterator[None]:
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), \
-            np.errstate(all="ignore"), warnings.catch_warnings():
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), np.errstate(
+        all="ignore"
+    ), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
 
 
 def _where(exc: BaseException) -> str:
-    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
-             if frame.filename == LABEL]
+    lines = [
+        frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == LABEL
+    ]
     return f" (line {lines[-1]} of your code)" if lines else ""
 
 
@@ -75,14 +77,16 @@ def run(code: str, output: Output | None = None) -> tuple[dict[str, Any], Output
     try:
         compiled = compile(code, LABEL, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        raise Mistake("syntax", f"Your code does not parse: {exc.msg} (line {exc.lineno}).") \
-            from None
+        raise Mistake(
+            "syntax", f"Your code does not parse: {exc.msg} (line {exc.lineno})."
+        ) from None
     with capturing(output):
         try:
             exec(compiled, namespace)
         except Exception as exc:
-            raise Mistake("raised", f"Your code raised {type(exc).__name__}: {exc}"
-                                    f"{_where(exc)}.") from None
+            raise Mistake(
+                "raised", f"Your code raised {type(exc).__name__}: {exc}{_where(exc)}."
+            ) from None
     return namespace, output
 
 
@@ -97,8 +101,9 @@ def function(namespace: dict[str, Any], name: str) -> Callable[..., Any]:
     """The function ``name`` the learner's code was to define, or a Mistake ("missing")."""
     found = namespace.get(name)
     if not callable(found):
-        raise Mistake("missing", f"Your code does not define the function `{name}`: "
-                                 f"write `def {name}(...):`.")
+        raise Mistake(
+            "missing", f"Your code does not define the function `{name}`: write `def {name}(...):`."
+        )
     return found
 
 
@@ -112,12 +117,13 @@ def describe(value: Any) -> str:
 def call(fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` with NumPy warnings silenced; an exception is a Mistake
     ("raised") that says which call raised."""
-    shown = ", ".join([describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()])
+    shown = ", ".join(
+        [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    )
     with capturing(Output(0)):
         try:
             return fn(*args, **kwargs)
         except Exception as exc:
-            raise Mistake("raised", f"`{name}({shown})` raised {type(exc).__name__}: {exc}"
-                                    f"{_where(exc)}.") from None
-
-
+            raise Mistake(
+                "raised", f"`{name}({shown})` raised {type(exc).__name__}: {exc}{_where(exc)}."
+            ) from None
