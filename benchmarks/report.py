@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 MB = 1e6  # as the site's loading indicator counts
 COLD_RATIO_MAX = 1.25

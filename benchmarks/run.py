@@ -31,8 +31,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from benchmarks import report, site_bench, site_server, train_speed
 from cnnlab.train import machine_description
@@ -215,7 +215,7 @@ def measure(args: argparse.Namespace) -> dict:
     load_before = os.getloadavg()
     started = time.perf_counter()
     record: dict = {"command": ["python", "-m", "benchmarks.run", *args.argv],
-                    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                    "date": datetime.datetime.now(datetime.UTC).isoformat(
                         timespec="seconds"),
                     "repeats": args.repeats, "groups": list(args.only)}
     with site_bench.served() as site:

@@ -27,9 +27,10 @@ import shutil
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tests.browser import test_draw  # the digits the draw page's tests draw, and how
 

@@ -19,8 +19,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Iterator
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 SUB_PATH = "/cnn-lab/"  # the site lives under a sub-path, as on a project site of a static host

@@ -1,6 +1,6 @@
 /*
  * The code cells' editor: CodeMirror 6 from npm, bundled by esbuild into
- * assets/vendor/codemirror.js when the site is built (hooks/site_runtime.py).
+ * assets/vendor/codemirror.js when the site is built (hooks/vendor_assets.py).
  * Colours come from mkdocs-material's CSS variables, so the editor follows the
  * light/dark palette; tokens get the classes of highlight.mjs, as in the code the page shows
  * before the editor is created (cell-view.mjs). The layout here and .cnnlab-code in

@@ -41,10 +41,12 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from mkdocs.config.defaults import MkDocsConfig
@@ -52,8 +54,13 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from pymdownx.superfences import SuperFencesException
 
-from labrunner.cells import run_cell
+import site_build
 from node_helper import NodeHelper
+
+# labrunner, the runner the browser uses, lives with the browser's code (site_build).
+if str(site_build.BROWSER_PYTHON.parent) not in sys.path:
+    sys.path.insert(0, str(site_build.BROWSER_PYTHON.parent))
+from labrunner.cells import run_cell
 
 log = logging.getLogger("mkdocs.plugins.code_cells")
 

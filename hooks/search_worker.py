@@ -16,7 +16,7 @@ import re
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.pages import Page
 
-from site_runtime import script_json
+from site_build import script_json
 
 THEME_CONFIG = re.compile(r'<script id="__config" type="application/json">(.*?)</script>',
                           re.DOTALL)

@@ -4,7 +4,7 @@ the forward passes against cnnlab.layers, Adam against the formula (and PyTorch 
 from __future__ import annotations
 
 import io
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest

@@ -59,10 +59,12 @@ def test_the_books_example_at_i0_multiplies_the_flipped_kernel_and_sums_to_5():
 
 @pytest.mark.parametrize(("args", "message"), [
     (([1, 2, 3], [1, 2, 3, 4, 5], 0, 1), "larger than the padded input"),
-    (([1, 2, 3], [1, 2], 0, 0), "s (stride)"),
-    (([], [1], 0, 1), "at least one element"),
-    (([1, 2], [], 0, 1), "at least one element"),
-    (([1, 2], [1], -1, 1), "p (padding)"),
+    (([1, 2, 3], [1, 2], 0, 0), "stride s: enter a whole number between 1 and 10 (got 0)"),
+    (([], [1], 0, 1), "x: expected numbers, got nothing"),
+    (([1, 2], [], 0, 1), "w: expected numbers, got nothing"),
+    (([1, 2], [1], -1, 1), "padding p: enter a whole number between 0 and 10 (got -1)"),
+    ((list(range(21)), [1], 0, 1), "x: at most 20 numbers, which fit in the drawing (got 21)"),
+    (([1, 2], [1], 11, 1), "padding p ≤ 10 keeps the drawing readable (got 11)"),
 ])
 def test_steps_reject_bad_input_with_the_librarys_message(args, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -140,8 +142,8 @@ def test_no_move_changes_nothing(random_params):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"channel": 32}, "channel: expected an integer 0-31, got 32"),
-    ({"channel": None}, "channel: expected an integer 0-31, got None"),
+    ({"channel": 32}, r"channel ≤ 31 \(conv1 has 32 channels\) \(got 32\)"),
+    ({"channel": None}, "channel: enter a whole number between 0 and 31"),
     ({"channel": 1.5}, "channel"),
     ({"dy": 28}, "less than 28"),
 ])

@@ -128,10 +128,13 @@ def canvas_with(draw) -> np.ndarray:
 
 DRAWINGS = {
     "bar": lambda a: a.__setitem__((slice(40, 240), slice(125, 150)), 255),
-    "dot": lambda a: a.__setitem__((slice(139, 141), slice(139, 141)), 255),
     "line at the very edge": lambda a: a.__setitem__((slice(0, 280), slice(0, 3)), 255),
-    "tiny digit in a corner": lambda a: a.__setitem__((slice(272, 280), slice(276, 278)), 200),
     "whole canvas": lambda a: a.__setitem__((slice(None), slice(None)), 255),
+}
+TOO_SMALL = {  # preprocessing would blow these up into a blob the network reads confidently
+    "dot": lambda a: a.__setitem__((slice(139, 141), slice(139, 141)), 255),
+    "tiny digit in a corner": lambda a: a.__setitem__((slice(272, 280), slice(276, 278)), 200),
+    "bold dot": lambda a: a.__setitem__((slice(130, 160), slice(130, 160)), 255),
 }
 
 
@@ -171,3 +174,11 @@ def test_overview_has_conv1_kernels_and_receptive_fields(params):
     np.testing.assert_array_equal(result["kernel_bias"], params["conv1.bias"])
     assert {name: table.shape for name, table in result["receptive_fields"].items()} == {
         "relu1": (28, 28, 4), "pool1": (14, 14, 4), "relu2": (14, 14, 4), "pool2": (7, 7, 4)}
+
+
+@pytest.mark.parametrize("name", list(TOO_SMALL))
+def test_too_little_ink_asks_for_a_bigger_digit_instead_of_guessing(name):
+    canvas = canvas_with(TOO_SMALL[name])
+    result = inside.inspect_drawing(canvas, weights=WEIGHTS)
+    assert result["empty"] is True and "prediction" not in result
+    assert result["message"].startswith("Draw a bigger digit")

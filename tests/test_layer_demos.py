@@ -84,11 +84,12 @@ def test_conv2d_breakdown_of_the_books_example_is_scipys_same_convolution():
 
 
 @pytest.mark.parametrize(("p", "s", "message"), [
-    (1, 0, r"s \(stride\): expected a whole number >= 1, got 0"),
-    (-1, 1, r"p \(padding\): expected a whole number >= 0, got -1"),
-    (0.5, 1, r"p \(padding\): expected a whole number, got 0.5"),
-    ("", 1, r"p \(padding\): expected a whole number, got nothing"),
-    (0, "two", r"s \(stride\): expected a whole number, got 'two'"),
+    (1, 0, r"stride s: enter a whole number between 1 and 10 \(got 0\)"),
+    (-1, 1, r"padding p: enter a whole number between 0 and 5 \(got -1\)"),
+    (0.5, 1, r"padding p: enter a whole number between 0 and 5 \(got 0.5\)"),
+    ("", 1, r"padding p: enter a whole number between 0 and 5$"),
+    (0, "two", r"stride s: enter a whole number between 1 and 10 \(got two\)"),
+    (6, 1, r"padding p ≤ 5 keeps the drawing readable \(got 6\)"),
 ])
 def test_conv2d_breakdown_rejects_bad_padding_and_stride(p, s, message):
     with pytest.raises(ValueError, match=message):
@@ -141,8 +142,8 @@ def test_pool_breakdown_reports_overlap_and_unused_elements():
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"size": 0}, r"size: expected a whole number >= 1, got 0"),
-    ({"size": 2, "stride": 0}, r"stride: expected a whole number >= 1, got 0"),
+    ({"size": 0}, r"size k: enter a whole number between 1 and 8 \(got 0\)"),
+    ({"size": 2, "stride": 0}, r"stride s: enter a whole number between 1 and 8 \(got 0\)"),
     ({"size": 7}, "larger than the padded input"),
     ({"mode": "median"}, "expected 'max' or 'mean'"),
 ])
@@ -167,11 +168,11 @@ def test_channel_shapes_follow_the_formulas(c_in, c_out, k, n, padding, stride):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ((0, 1, 3, 8), r"C_in \(input channels\): expected a whole number >= 1 and <= 64, got 0"),
-    ((1, 65, 3, 8), r"C_out .* <= 64, got 65"),
-    ((1, 1, 2.5, 8), r"k \(kernel size\): expected a whole number, got 2.5"),
-    ((1, 1, 9, 8), "larger than the padded input"),
-    ((1, 1, 3, 8, 0, 0), r"stride: expected a whole number >= 1, got 0"),
+    ((0, 1, 3, 8), r"C_in \(input channels\): enter a whole number between 1 and 64 \(got 0\)"),
+    ((1, 65, 3, 8), r"C_out \(output channels\) ≤ 64 keeps the layer quick .* \(got 65\)"),
+    ((1, 1, 2.5, 8), r"kernel m: enter a whole number between 1 and 7 \(got 2.5\)"),
+    ((1, 1, 7, 4), "larger than the padded input"),
+    ((1, 1, 3, 8, 0, 0), r"stride: enter a whole number between 1 and 5 \(got 0\)"),
 ])
 def test_channel_shapes_rejects_bad_layers(args, message):
     with pytest.raises(ValueError, match=message):
@@ -199,7 +200,7 @@ def test_parameter_comparison_of_mnists_conv1_matches_the_model():
 
 @pytest.mark.parametrize("bad", [0, -3, 1.5, "", "x", None, True])
 def test_parameter_comparison_rejects_what_is_not_a_positive_whole_number(bad):
-    with pytest.raises(ValueError, match=r"n1 \(image rows\): expected a whole number"):
+    with pytest.raises(ValueError, match=r"image size: enter a whole number between 1 and 256"):
         layer_demos.parameter_comparison(bad, 28, 5, 5, 3, 5)
 
 
@@ -239,8 +240,8 @@ def test_blended_digit_mixes_two_synthetic_digits(first, second, mix):
 
 @pytest.mark.parametrize(("args", "message"), [
     ((3, 5, 1.5), r"mix: expected a number in \[0, 1\], got 1.5"),
-    ((10, 5, 0.5), r"first digit: expected a whole number >= 0 and <= 9, got 10"),
-    ((3, 2.5, 0.5), r"second digit: expected a whole number, got 2.5"),
+    ((10, 5, 0.5), r"first digit ≤ 9 \(got 10\)"),
+    ((3, 2.5, 0.5), r"second digit: enter a whole number between 0 and 9 \(got 2.5\)"),
 ])
 def test_blended_digit_rejects_bad_arguments(args, message):
     with pytest.raises(ValueError, match=message):

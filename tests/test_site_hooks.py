@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-import py_compile
 import sys
 import zipfile
 from io import BytesIO
@@ -21,7 +18,8 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 
 import code_cells  # noqa: E402
 import search_worker  # noqa: E402
-import site_runtime  # noqa: E402
+import site_build  # noqa: E402
+import weights_files  # noqa: E402
 from labrunner import bridge, worker  # noqa: E402
 from labrunner.cells import OUTPUT_LIMIT, run_cell  # noqa: E402
 from strict_build import strict_build  # noqa: E402
@@ -124,7 +122,7 @@ def test_call_and_evaluate_run_cnnlab_by_name():
 def test_requests_come_back_as_values_or_as_the_error_with_its_traceback():
     assert worker.guarded(worker.call, "cnnlab.signal.output_size", [28, 5],
                           {"p": 2}) == {"ok": True, "value": 28}
-    assert set(worker.guarded(worker.versions)["value"]) == {"python", "numpy"}
+    assert set(worker.guarded(worker.versions)["value"]) == {"python", "numpy"}  # natively
     failed = worker.guarded(worker.evaluate, "undefined_name + 1", {})
     assert failed["ok"] is False and failed["error"]["name"] == "NameError"
     assert "undefined_name" in failed["error"]["message"]
@@ -135,54 +133,6 @@ def test_cells_share_the_page_namespace_unless_fresh():
     worker.run("shared_value = 41", "<cell 1>", False)
     assert text_of(worker.run("shared_value + 1", "<cell 2>", False), "value") == "42\n"
     assert worker.run("shared_value", "<cell 3>", True)["error"] == "NameError"
-
-
-def test_imported_sources_name_each_module_file_and_where_its_bytecode_goes():
-    sources = dict(worker.imported_sources())
-    assert sources[worker.__file__] == importlib.util.cache_from_source(worker.__file__)
-    assert all(path.endswith(".py") for path in sources)
-
-
-def import_fresh(folder: Path, name: str):
-    """Imports module ``name`` from ``folder``, ignoring any earlier import of it."""
-    sys.modules.pop(name, None)
-    importlib.invalidate_caches()
-    sys.path.insert(0, str(folder))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(folder))
-        sys.modules.pop(name, None)
-
-
-@pytest.mark.parametrize(("in_runtime_library", "flags"), [(True, 0b01), (False, 0b11)])
-def test_kept_bytecode_is_unchecked_only_for_the_runtime_library(tmp_path, in_runtime_library,
-                                                                 flags):
-    module = tmp_path / "kept_module.py"
-    module.write_text("VALUE = 1\n")
-    library = str(tmp_path) + "/" if in_runtime_library else "/not/the/runtime/"
-    cached, pyc = worker.bytecode_file(str(module), runtime_library=library)
-    assert int.from_bytes(pyc[4:8], "little") == flags
-    assert pyc[8:16] == importlib.util.source_hash(module.read_bytes())
-    Path(cached).parent.mkdir(exist_ok=True)
-    Path(cached).write_bytes(pyc)
-    assert import_fresh(tmp_path, "kept_module").VALUE == 1
-    # The source changes (as a file the visitor edits would): only checked bytecode notices.
-    module.write_text("VALUE = 2\n")
-    value = import_fresh(tmp_path, "kept_module").VALUE
-    assert value == (1 if in_runtime_library else 2)
-
-
-def test_kept_bytecode_reuses_the_code_python_wrote_and_what_was_put_back(tmp_path):
-    module = tmp_path / "written.py"
-    module.write_text("def f():\n    return 3\n")
-    cached = py_compile.compile(str(module),
-                                invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
-    written = Path(cached).read_bytes()
-    path, pyc = worker.bytecode_file(str(module))
-    assert path == cached and pyc[16:] == written[16:] and pyc[:16] != written[:16]
-    Path(cached).write_bytes(pyc)
-    assert worker.bytecode_file(str(module)) == [cached, pyc]  # put back: kept as it is
 
 
 # --- the build hooks --------------------------------------------------------------------------
@@ -237,29 +187,27 @@ def test_an_endless_cell_is_interrupted_at_build_time(monkeypatch, caplog):
 
 
 def test_pyodide_packages_come_with_their_dependencies():
-    site_runtime.settings.root = ROOT
-    assert site_runtime.package_closure(["scipy"]) == ["numpy", "CLAPACK", "scipy"]
+    assert site_build.package_closure(["scipy"]) == ["numpy", "openblas", "scipy"]
     with pytest.raises(PluginError, match="no package 'tensorflow'"):
-        site_runtime.package_closure(["tensorflow"])
+        site_build.package_closure(["tensorflow"])
 
 
 def test_the_python_zip_holds_cnnlab_and_labrunner_and_is_reproducible():
-    site_runtime.settings.root = ROOT
-    first, second = site_runtime.python_zip(), site_runtime.python_zip()
+    first, second = site_build.python_zip(), site_build.python_zip()
     assert first == second
     names = zipfile.ZipFile(BytesIO(first)).namelist()
     assert {"cnnlab/__init__.py", "cnnlab/signal.py", "labrunner/cells.py"} <= set(names)
-    assert not [n for n in names if "__pycache__" in n]
+    assert not [n for n in names if "__pycache__" in n or n.startswith("cnnlab/train/")]
 
 
 def test_the_build_checks_that_the_weights_load(tmp_path):
-    site_runtime.check_weights(ROOT / "pretrained")  # the committed ones load
+    weights_files.check_weights(ROOT / "pretrained")  # the committed ones load
     for path in (ROOT / "pretrained").glob("*.*"):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     weights_file = tmp_path / "mnist_cnn.npz"
     weights_file.write_bytes(weights_file.read_bytes()[:-100])
     with pytest.raises(PluginError, match=r"pages load the model weights but .* does not load"):
-        site_runtime.check_weights(tmp_path)
+        weights_files.check_weights(tmp_path)
 
 
 @pytest.mark.parametrize(("configured", "override", "expected"), [
@@ -269,12 +217,12 @@ def test_the_build_checks_that_the_weights_load(tmp_path):
     (None, "//cdn.example/pyodide/", ("//cdn.example/pyodide/", False)),
 ])
 def test_where_pyodide_comes_from(configured, override, expected):
-    assert site_runtime.pyodide_source(configured, override) == expected
+    assert site_build.pyodide_source(configured, override) == expected
 
 
 def test_a_relative_pyodide_url_other_than_the_shipped_copy_is_refused():
     with pytest.raises(PluginError, match="pyodide_url must be 'assets/pyodide/'"):
-        site_runtime.pyodide_source("vendor/pyodide/", None)
+        site_build.pyodide_source("vendor/pyodide/", None)
 
 
 @pytest.mark.parametrize("runtime", [
@@ -282,7 +230,7 @@ def test_a_relative_pyodide_url_other_than_the_shipped_copy_is_refused():
 ])
 def test_bad_runtime_front_matter_is_refused(runtime):
     with pytest.raises(PluginError, match="runtime"):
-        site_runtime.page_runtime({"runtime": runtime}, "page.md")
+        site_build.page_runtime({"runtime": runtime}, "page.md")
 
 
 @pytest.mark.parametrize(("fence", "fails"), [

@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from . import digits, layers, model, signal
+from . import bounds, digits, layers, model, signal
 from .signal import Padding, Signal
 
 SHIFT_LAYERS = ("relu1", "pool1", "relu2", "pool2", "fc2")
@@ -71,12 +71,18 @@ def conv1d_steps(x: Signal, w: Signal, p: Padding = 0, s: int = 1, *,
         ``"starts"`` ``(o,)``: index in ``x^p`` of each window's first element;
         ``"products"`` ``(o, m)``: ``x^p[starts[i] + j] · kernel[j]``;
         ``"output"`` ``(o,)``: the row sums, equal to ``signal.conv1d`` (or ``correlate1d``).
-        Invalid arguments raise `signal.conv1d`'s ValueError.
+        Invalid arguments raise `signal.conv1d`'s ValueError; so do more than
+        ``bounds.STEPPER_X.most`` inputs, ``bounds.STEPPER_W.most`` weights, and a padding or
+        stride beyond ``bounds.PADDING_1D`` / ``bounds.STRIDE_1D`` (the widget draws every step).
 
     >>> steps = conv1d_steps([1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2], p=2)
     >>> steps["kernel"].tolist(), steps["products"][0].tolist(), steps["output"][:2].tolist()
     ([2.0, 1.0, 3.0, 0.0, 1.0], [0.0, 0.0, 3.0, 0.0, 2.0], [5.0, 14.0])
     """
+    x, w = bounds.STEPPER_X.check(x), bounds.STEPPER_W.check(w)
+    p = (bounds.PADDING_1D.check(p) if np.ndim(p) == 0
+         else tuple(bounds.PADDING_1D.check(side) for side in p))
+    s = bounds.STRIDE_1D.check(s)
     operation = signal.conv1d if flip else signal.correlate1d
     output = operation(x, w, p=p, s=s)  # checks every argument, with the library's messages
     w = np.asarray(w, dtype=float)
@@ -209,9 +215,7 @@ def shift_response(image: np.ndarray, params: dict[str, np.ndarray], dy: int, dx
     image = np.asarray(image, dtype=np.float32)
     if image.shape != model.INPUT_SHAPE[1:] or not image.any():
         raise ValueError(f"image: expected a (28, 28) digit with some ink, got shape {image.shape}")
-    channels = model.PARAM_SHAPES["conv1.weight"][0]
-    if not isinstance(channel, (int, np.integer)) or not 0 <= channel < channels:
-        raise ValueError(f"channel: expected an integer 0-{channels - 1}, got {channel!r}")
+    channel = bounds.SHIFT_CHANNEL.check(channel)
     if max(abs(dy), abs(dx)) >= image.shape[0]:
         raise ValueError(f"dy, dx: expected moves of less than 28 pixels, got ({dy}, {dx})")
     batch = np.stack([image, shift(image, dy, dx), np.zeros_like(image)])[:, None]

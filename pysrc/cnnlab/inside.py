@@ -118,7 +118,7 @@ def map_sizes() -> dict[str, int]:
 
 
 # ---------------------------------------------------------------- the model
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pretrained_params(folder: str = "pretrained") -> dict[str, np.ndarray]:
     """The pretrained float32 parameters from ``folder``, loaded once per folder."""
     return model.load_pretrained(folder)
@@ -177,6 +177,9 @@ def inspect_input(x: np.ndarray, weights: str = "pretrained") -> dict:
     }
 
 
+TOO_LITTLE_INK = "Draw a bigger digit: this is too little ink to read as one."
+
+
 def inspect_drawing(canvas: np.ndarray, shape: tuple[int, ...] | None = None,
                     weights: str = "pretrained") -> dict:
     """Preprocess a drawing and run it through the network: the draw page's one call.
@@ -190,7 +193,9 @@ def inspect_drawing(canvas: np.ndarray, shape: tuple[int, ...] | None = None,
 
     Returns
     -------
-    ``{"empty": True, "preprocess_ms"}`` for a canvas without ink; otherwise
+    ``{"empty": True, "preprocess_ms"}`` for a canvas without ink, with a ``"message"`` when
+    there is ink but too little to read (:func:`cnnlab.preprocess.too_little_ink`): the page
+    then asks for a bigger digit instead of showing a guess; otherwise
     :func:`inspect_input`'s dict plus ``stages`` (:func:`cnnlab.preprocess.preprocess_stages`)
     and ``preprocess_ms``.
 
@@ -210,10 +215,13 @@ def inspect_drawing(canvas: np.ndarray, shape: tuple[int, ...] | None = None,
                              f"{shape}, got {canvas.size}")
         canvas = canvas.reshape(shape)
     started = time.perf_counter()
+    if preprocess.too_little_ink(canvas):
+        preprocess_ms = (time.perf_counter() - started) * 1000
+        if preprocess.is_empty(canvas):
+            return {"empty": True, "preprocess_ms": preprocess_ms}
+        return {"empty": True, "preprocess_ms": preprocess_ms, "message": TOO_LITTLE_INK}
     stages = preprocess.preprocess_stages(canvas)
     preprocess_ms = (time.perf_counter() - started) * 1000
-    if stages is None:
-        return {"empty": True, "preprocess_ms": preprocess_ms}
     result = inspect_input(stages["centred_28"], weights)
     result.update(stages=stages, preprocess_ms=preprocess_ms)
     return result

@@ -12,20 +12,15 @@ Results are dicts of NumPy arrays, ints and floats, ready for the page's bridge.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import digits, explain, layers, model, signal
+from . import bounds, digits, explain, layers, model, signal
 
-IntPair = Union[int, Tuple[int, int]]
-Breakdown = Dict[str, Any]
-
-MAX_CHANNELS = 64
-"""Upper limit on C_in and C_out in :func:`channel_shapes` (it runs a real convolution)."""
-
-MAX_IMAGE = 64
-"""Upper limit on the image size in :func:`channel_shapes`."""
+IntPair = int | tuple[int, int]
+Breakdown = dict[str, Any]
 
 
 # ---------------------------------------------------------------- input from the page
@@ -64,26 +59,11 @@ def parse_matrix(text: str, name: str = "matrix", max_size: int | None = None) -
     return matrix
 
 
-def _whole(value: Any, name: str, minimum: int = 1, maximum: int | None = None) -> int:
-    """``value`` as an int in [minimum, maximum]; a clear ValueError for anything else
-    (a page sends ``""`` for an empty field and floats for numbers)."""
-    if isinstance(value, str) and not value.strip():
-        raise ValueError(f"{name}: expected a whole number, got nothing")
-    whole = isinstance(value, (int, np.integer)) or (
-        isinstance(value, (float, np.floating)) and float(value).is_integer())
-    if isinstance(value, (bool, np.bool_)) or not whole:
-        raise ValueError(f"{name}: expected a whole number, got {value!r}")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = "" if maximum is None else f" and <= {maximum}"
-        raise ValueError(f"{name}: expected a whole number >= {minimum}{upper}, got {int(value)}")
-    return int(value)
-
-
-def _whole_pair(value: Any, name: str, minimum: int = 1) -> tuple[int, int]:
-    """An int for both axes, or a pair (rows, columns), each checked by :func:`_whole`."""
+def _pair(value: Any, bound: bounds.Whole) -> tuple[int, int]:
+    """An int for both axes, or a pair (rows, columns), each within ``bound``."""
     if isinstance(value, (list, tuple)) and len(value) == 2:
-        return (_whole(value[0], f"{name}[0]", minimum), _whole(value[1], f"{name}[1]", minimum))
-    whole = _whole(value, name, minimum)
+        return bound.check(value[0]), bound.check(value[1])
+    whole = bound.check(value)
     return whole, whole
 
 
@@ -118,7 +98,8 @@ def conv2d_breakdown(
     >>> b["kernel"].tolist(), b["products"][0, 0].tolist(), b["output"].tolist()
     ([[2.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 4.0]], [[6.0]])
     """
-    padding, stride = _whole_pair(p, "p (padding)", minimum=0), _whole_pair(s, "s (stride)")
+    padding, stride = _pair(p, bounds.PADDING_2D), _pair(s, bounds.STRIDE_2D)
+    X, W = bounds.MATRIX_X.check(X), bounds.MATRIX_W.check(W)
     operation = signal.conv2d if flip else signal.correlate2d
     output = operation(X, W, p=padding, s=stride)  # checks the shapes, raises ValueError
     W = np.asarray(W, dtype=float)
@@ -164,8 +145,8 @@ def pool_breakdown(
     if mode not in pools:
         raise ValueError(f"mode: expected 'max' or 'mean', got {mode!r}")
     X = layers.check_array(np.asarray(X, dtype=float), 2, "X", "(rows, columns)")
-    kernel = _whole_pair(size, "size")
-    steps = kernel if stride is None else _whole_pair(stride, "stride")
+    kernel = _pair(size, bounds.POOL_SIZE)
+    steps = kernel if stride is None else _pair(stride, bounds.POOL_STRIDE)
     output = pools[mode](X[None, None], kernel, steps)[0, 0]
     origins = _window_origins(output.shape, steps)
     coverage = np.zeros(X.shape, dtype=int)
@@ -195,12 +176,10 @@ def channel_shapes(
     >>> shapes["weight_shape"], shapes["output_shape"], shapes["parameters"]
     ([5, 3, 3, 3], [1, 5, 8, 8], 140)
     """
-    c_in = _whole(c_in, "C_in (input channels)", maximum=MAX_CHANNELS)
-    c_out = _whole(c_out, "C_out (output channels)", maximum=MAX_CHANNELS)
-    k = _whole(k, "k (kernel size)")
-    n = _whole(n, "n (image size)", maximum=MAX_IMAGE)
-    padding = _whole(padding, "padding", minimum=0)
-    stride = _whole(stride, "stride")
+    c_in, c_out = bounds.CHANNELS_IN.check(c_in), bounds.CHANNELS_OUT.check(c_out)
+    k, n = bounds.CHANNEL_KERNEL.check(k), bounds.CHANNEL_IMAGE.check(n)
+    padding = bounds.CHANNEL_PADDING.check(padding)
+    stride = bounds.CHANNEL_STRIDE.check(stride)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((1, c_in, n, n))
     weight = rng.standard_normal((c_out, c_in, k, k))
@@ -226,10 +205,9 @@ def parameter_comparison(n1: int, n2: int, m1: int, m2: int, c_in: int, c_out: i
     >>> c["conv_total"], c["output_shape"], c["fc_total"]
     (380, [28, 28, 5], 9223760)
     """
-    n1, n2 = _whole(n1, "n1 (image rows)"), _whole(n2, "n2 (image columns)")
-    m1, m2 = _whole(m1, "m1 (kernel rows)"), _whole(m2, "m2 (kernel columns)")
-    c_in = _whole(c_in, "C_in (input channels)")
-    c_out = _whole(c_out, "C_out (output channels)")
+    n1, n2 = (bounds.COMPARE_IMAGE.check(n) for n in (n1, n2))
+    m1, m2 = (bounds.COMPARE_KERNEL.check(m) for m in (m1, m2))
+    c_in, c_out = (bounds.COMPARE_CHANNELS.check(c) for c in (c_in, c_out))
     o1, o2 = (signal.output_size(n, m, p=signal.padding_for("same", m, kernel_flipped=False))
               for n, m in ((n1, m1), (n2, m2)))
     conv_weights, conv_biases = m1 * m2 * c_in * c_out, c_out
@@ -284,8 +262,8 @@ def blended_digit(first: int, second: int, mix: float) -> np.ndarray:
     >>> x.shape, bool((x[0, 0] == digits.draw_digit(3)).all())
     ((1, 1, 28, 28), True)
     """
-    first = _whole(first, "first digit", minimum=0, maximum=9)
-    second = _whole(second, "second digit", minimum=0, maximum=9)
+    first = bounds.whole_number(first, "first digit", 0, 9)
+    second = bounds.whole_number(second, "second digit", 0, 9)
     mix = float(mix)
     if not 0 <= mix <= 1:
         raise ValueError(f"mix: expected a number in [0, 1], got {mix}")
@@ -302,7 +280,7 @@ def mc_dropout(
     rng=default_rng(seed)))``, but the layers before dropout run once: they do not
     depend on the mask. Returns (passes, 10).
     """
-    passes = _whole(passes, "passes", maximum=1000)
+    passes = bounds.MC_PASSES.check(passes)
     _, acts = model.forward(x, params, return_activations=True)
     hidden = np.repeat(acts["relu3"][:1], passes, axis=0)
     dropped = layers.dropout(hidden, model.DROPOUT_P, np.random.default_rng(seed))

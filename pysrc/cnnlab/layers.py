@@ -11,12 +11,12 @@ the formula; the tests check that the two agree.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Tuple, Union
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-IntPair = Union[int, Tuple[int, int]]
+IntPair = int | tuple[int, int]
 
 
 # ---------------------------------------------------------------- checks

@@ -9,14 +9,13 @@ weights move from one framework to the other.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from . import model
+from . import bounds, model
 
 LAYOUTS = ("NCHW", "NHWC")
-MAX_BATCH = 64  # the architecture widget runs the model on a zero batch this large
 
 # What each layer of cnnlab.model.forward does (its hyperparameters are in that function).
 OPERATIONS = {
@@ -74,11 +73,7 @@ def architecture(batch_size: int) -> list[dict]:
     >>> [(r["layer"], r["nchw"], r["nhwc"]) for r in rows if r["layer"] in ("pool2", "fc1")]
     [('pool2', (4, 64, 7, 7), (4, 7, 7, 64)), ('fc1', (4, 1024), (4, 1024))]
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or not 1 <= batch_size <= MAX_BATCH:
-        raise ValueError(f"batch size must be a whole number from 1 to {MAX_BATCH}, "
-                         f"got {batch_size!r}")
-    batch = int(batch_size)
+    batch = bounds.BATCH.check(batch_size)
     table = [{"layer": "input", "output_shape": (batch, *model.INPUT_SHAPE), "parameters": 0}]
     rows = []
     for row in table + model.layer_table(batch):

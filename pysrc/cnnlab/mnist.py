@@ -22,12 +22,12 @@ import tempfile
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, Union
 
 import numpy as np
 
-PathLike = Union[str, os.PathLike]
+PathLike = str | os.PathLike
 
 #: The two files of each split: (images, labels), by their standard names.
 SPLITS = {

@@ -36,6 +36,11 @@ INK_THRESHOLD = 0.1
 """Ink below this level (26 of 255) is noise: it neither extends the box nor makes a
 canvas non-empty."""
 
+MIN_EXTENT = 0.15
+"""A drawing whose ink spans less than this share of the canvas's longer side (a dot, a
+tick) is too small to read: scaled up to MNIST's 20 px it is a blob, and the network would
+still name a digit with confidence."""
+
 BOX = 20
 """MNIST scales the digit so that its longer side is 20 px ..."""
 
@@ -131,6 +136,26 @@ def is_empty(canvas: np.ndarray) -> bool:
     True
     """
     return ink_box(ink_from_canvas(canvas)) is None
+
+
+def too_little_ink(canvas: np.ndarray) -> bool:
+    """True when the canvas's ink spans less than :data:`MIN_EXTENT` of its longer side
+    (or there is none): too little to read as a digit.
+
+    >>> canvas = np.zeros((280, 280, 4), np.uint8)
+    >>> canvas[130:150, 130:150, 3] = 255                  # a dot
+    >>> too_little_ink(canvas)
+    True
+    >>> canvas[60:220, 130:150, 3] = 255                   # a one
+    >>> too_little_ink(canvas)
+    False
+    """
+    ink = ink_from_canvas(canvas)
+    box = ink_box(ink)
+    if box is None:
+        return True
+    extent = max(box[0].stop - box[0].start, box[1].stop - box[1].start)
+    return extent < MIN_EXTENT * max(ink.shape)
 
 
 # ---------------------------------------------------------------- area averaging

@@ -17,7 +17,7 @@ they agree with each other and with NumPy and SciPy.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence, Tuple, Union
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -25,11 +25,11 @@ from numpy.lib.stride_tricks import as_strided
 MODES = ("full", "same", "valid")
 
 # What the functions accept (lists are fine, as in the book).
-Signal = Union[Sequence[float], np.ndarray]  # 1-D, shape (n,)
-Image = Union[Sequence[Sequence[float]], np.ndarray]  # 2-D, shape (n1, n2)
-Padding = Union[int, Tuple[int, int]]  # both sides, or (before, after)
-Padding2D = Union[int, Tuple[Padding, Padding]]  # all sides, or (rows, columns)
-Stride2D = Union[int, Tuple[int, int]]  # both axes, or (rows, columns)
+Signal = Sequence[float] | np.ndarray  # 1-D, shape (n,)
+Image = Sequence[Sequence[float]] | np.ndarray  # 2-D, shape (n1, n2)
+Padding = int | tuple[int, int]  # both sides, or (before, after)
+Padding2D = int | tuple[Padding, Padding]  # all sides, or (rows, columns)
+Stride2D = int | tuple[int, int]  # both axes, or (rows, columns)
 
 
 # ---------------------------------------------------------------- sizes and padding

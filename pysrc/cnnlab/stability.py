@@ -15,11 +15,11 @@ and its widget.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from . import layers
+from . import bounds, layers
 
 
 def sigmoid_naive(z: np.ndarray) -> np.ndarray:
@@ -68,7 +68,7 @@ def binary_losses(logit: float, target: float) -> dict:
     >>> r["problems"]
     ['e^(−z) overflows to inf, so σ(z) = 1 / inf = 0', 'log σ(z) = log 0 = −inf']
     """
-    z, t = check_number(logit, "logit"), check_number(target, "target")
+    z, t = bounds.LOGIT.check(logit), check_number(target, "target")
     if t not in (0.0, 1.0):
         raise ValueError(f"target must be 0 or 1, got {target}")
     # NumPy's floating-point warnings are not raised in WebAssembly, so the failures are
@@ -111,7 +111,7 @@ def categorical_losses(logits: Sequence[float], target: int) -> dict:
     >>> r["problems"]
     ['e^z overflows to inf for class 0', 'softmax divides inf by inf: nan']
     """
-    z = np.array([check_number(v, "logit") for v in logits], dtype=float)
+    z = np.array([bounds.LOGIT.check(v) for v in logits], dtype=float)
     if z.size == 0:
         raise ValueError("logits must hold at least one number, got none")
     if isinstance(target, bool) or not isinstance(target, (int, np.integer)) \

@@ -38,13 +38,14 @@ import pickle
 import sys
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping, Union
+from typing import Any
 
 import numpy as np
 
-PathLike = Union[str, os.PathLike]
-Source = Union[PathLike, bytes, bytearray, memoryview]
+PathLike = str | os.PathLike
+Source = PathLike | bytes | bytearray | memoryview
 
 FORMAT = "int8-per-channel-v1"
 WEIGHTS_FILE = "mnist_cnn.npz"

@@ -1,7 +1,7 @@
 """A cell's output in the browser against its build-time output, compared by the numbers printed.
 
 The build runs every cell natively (CPython, NumPy 2.x) and writes its output into the page;
-the browser runs the same code on Pyodide (Python 3.8, NumPy 1.17). Their texts may differ in
+the browser runs the same code on Pyodide (Python 3.12, NumPy 2.0). Their texts may differ in
 NumPy's reprs and in the last printed digit of float32 results, so outputs are compared number
 by number, within a tolerance each page states. A cell marked ``raises`` must fail in the
 browser too, with the same last line (the exception and its message).

@@ -19,7 +19,7 @@ def test_cells_run_in_the_browser_and_match_the_build(open_page, wait_ready, run
     page = open_page(PAGE)
     built = [cell_output(page, i) for i in range(MODEL + 1)]
     wait_ready(page)
-    assert "NumPy 1.17" in page.locator('[data-testid="runtime-status"]').inner_text()
+    assert "NumPy 2.0" in page.locator('[data-testid="runtime-status"]').inner_text()
 
     # Cell 2 uses x and w from cell 1 (one namespace per page) and calls cnnlab.
     expected = signal.conv1d([1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2], p=2).tolist()

@@ -17,6 +17,7 @@ import pytest
 from cnnlab import inside, layers, model, preprocess
 
 PAGE = "draw/"
+PAGE_CELLS = 2  # the receptive field, inspect_drawing on a synthetic zero
 WEIGHTS = str(Path(__file__).resolve().parents[2] / "pretrained")
 WIDGET = '.cnnlab-widget[data-widget="digit-draw"]'
 CANVAS = '[data-testid="digit-canvas"]'
@@ -157,7 +158,7 @@ def test_mouse_drawn_digits_are_read(open_page, wait_ready):
 
 def test_the_page_shows_what_cnnlab_computes(open_page, wait_ready, run_cell, cell_output):
     page = open_page(PAGE)
-    built = [cell_output(page, i) for i in range(3)]
+    built = [cell_output(page, i) for i in range(PAGE_CELLS)]
     wait_ready(page)
     wait_result(page)
     # A fixed 28×28 input (a drawn 3, preprocessed natively), fed through the page.
@@ -240,7 +241,8 @@ def test_the_page_shows_what_cnnlab_computes(open_page, wait_ready, run_cell, ce
     assert field() == ("pool2", 10, 2, 5, *inside.receptive_field("pool2", 2, 5))
 
     # The page's cells, run in the browser, print what they printed at build time.
-    for index in range(3):
+    assert page.locator('[data-testid="code-cell"]').count() == PAGE_CELLS
+    for index in range(PAGE_CELLS):
         assert numbers(run_cell(page, index)) == pytest.approx(numbers(built[index]), abs=1e-3)
 
 

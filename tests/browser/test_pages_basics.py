@@ -89,7 +89,7 @@ def test_feature_hierarchies(open_page, cells_match_the_build, params):
     assert float(moved.get_attribute("data-max")) == pytest.approx(
         response["conv1_moved"].max(), abs=2e-3)
     shift.locator('[data-testid="channel"]').fill("40")
-    wait_state(page, shift, "error", "channel: expected an integer 0-31, got 40")
+    wait_state(page, shift, "error", "channel ≤ 31 (conv1 has 32 channels) (got 40)")
     assert shift.locator('[data-testid="message"]').is_visible()
 
 

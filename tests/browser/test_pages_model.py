@@ -44,12 +44,13 @@ CELL_CHECKS = {
     "": {0: ["x * w = [5.0, 14.0, 16.0, 26.0, 24.0, 34.0, 19.0, 22.0]"]},
     "chapter/11-losses/": {
         0: ["BCE from the probability: 0.3711", "BCE from the logit:       0.3711"],
-        2: ["CCE from the probabilities: 0.5996", "CCE from the logits:        0.5996"],
-        4: ["inf"], 5: ["inf"], 7: ["nan"],
+        2: ["CCE from the probabilities: 0.5996", "CCE from the logits:        0.5996",
+            "NLLLoss of log_softmax:     0.5996"],
+        4: ["inf"], 5: ["inf"], 7: ["nan"], 9: ["log(e + K - 1) - 1 = 0.5514"],
     },
     "chapter/12-architecture/": {
-        0: ["conv1    4×32×28×28", "total                       3,274,634"],
-        4: ["conv1  [batchsize×28×28×32]", "pool2  [batchsize×7×7×64]"],
+        0: ["conv1    4×32×28×28", "flatten  4×3136", "fc2      4×10"],
+        3: ["conv1  [batchsize×28×28×32]", "pool2  [batchsize×7×7×64]"],
     },
     "chapter/13-augmentation/": {0: ["rotation: uniform in [-12.0°, +12.0°]"], 4: ["mirrored"]},
     "chapter/14-training/": {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
+import pyodide_wheels
+
 PAGE = "lab/cells/"
-PYODIDE_DIST = Path(__file__).resolve().parents[2] / "node_modules/@pyodide/pyodide/dist"
+PYODIDE_DIST = Path(__file__).resolve().parents[2] / "node_modules/pyodide"
 STATUS = '[data-testid="runtime-status"]'
 
 
@@ -21,7 +22,7 @@ def test_loading_shows_stages_with_sizes_then_ready(open_page, wait_ready, guard
     labels = [stage["label"] for stage in config["stages"]]
     assert labels == ["Python runtime", "NumPy", "cnnlab", "model weights"]
     sizes = [sum(f["size"] for f in stage["files"]) for stage in config["stages"]]
-    assert 15e6 < sizes[0] < 25e6 and 5e6 < sizes[1] < 12e6  # Python 18.5 MB, NumPy 8.8 MB
+    assert 10e6 < sizes[0] < 18e6 and 2e6 < sizes[1] < 5e6  # Python 13.8 MB, NumPy 3.1 MB
     stages = status.locator("li")
     page.wait_for_function("s => s.querySelectorAll('li').length === 4",
                            arg=status.element_handle())
@@ -61,9 +62,10 @@ def flip_one_byte(route):
 @pytest.mark.parametrize(("target", "fault", "message"), [
     ("pyodide.asm.wasm", lambda route: route.fulfill(status=404, body="not found"),
      "Python runtime: pyodide.asm.wasm could not be downloaded (HTTP 404)"),
-    ("pyodide.asm.data", flip_one_byte,
-     "Python runtime: pyodide.asm.data is corrupt (checksum mismatch)"),
-    ("numpy.data", flip_one_byte, "NumPy: numpy.data is corrupt (checksum mismatch)"),
+    ("python_stdlib.zip", flip_one_byte,
+     "Python runtime: python_stdlib.zip is corrupt (checksum mismatch)"),
+    ("numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl", flip_one_byte,
+     "NumPy: numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl is corrupt (checksum mismatch)"),
     ("python.zip", lambda route: route.fulfill(status=200, body=b"short"),
      "cnnlab: python.zip has 5 bytes, expected"),
     ("mnist_cnn.npz", flip_one_byte, "model weights: mnist_cnn.npz is corrupt (checksum mismatch)"),
@@ -160,7 +162,11 @@ def test_latest_drops_waiting_requests_with_the_same_key(open_page, wait_ready):
 def test_the_runtime_can_come_from_another_copy(server, build_site, new_context, wait_ready,
                                                   guard):
     www, origin = server
-    (www / "pyodide-copy").symlink_to(PYODIDE_DIST, target_is_directory=True)
+    copy = www / "pyodide-copy"  # a full copy: the core, and the packages beside it
+    copy.mkdir()
+    for path in [*PYODIDE_DIST.iterdir(), *pyodide_wheels.CACHE.glob("*.wh[l]"),
+                 *pyodide_wheels.CACHE.glob("openblas-*.zip")]:
+        (copy / path.name).symlink_to(path)
     site = www / "other"
     build_site(site, f"{origin}/other/", CNNLAB_PYODIDE_URL=f"{origin}/pyodide-copy/")
     assert not (site / "assets/pyodide").exists()  # nothing of Pyodide is shipped
@@ -169,78 +175,3 @@ def test_the_runtime_can_come_from_another_copy(server, build_site, new_context,
     wait_ready(page)
     assert f"{origin}/pyodide-copy/pyodide.asm.wasm" in guard.requests
     assert not [url for url in guard.requests if "/other/assets/pyodide/" in url]
-
-
-# What the worker keeps between visits (worker.js, "bytecode, kept between visits"): waits
-# until the page's origin holds one entry, intact (its SHA-256 as recorded), with the bytecode
-# of encodings (see STARTUP_BYTECODE), and returns its URL.
-KEPT_ENTRY = """async () => {
-    const store = await caches.open("cnnlab-bytecode");
-    for (;;) {
-        const requests = await store.keys();
-        if (requests.length === 1) {
-            const response = await store.match(requests[0]);
-            const archive = new Uint8Array(await response.arrayBuffer());
-            const digest = await crypto.subtle.digest("SHA-256", archive);
-            const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0"));
-            const size = new DataView(archive.buffer).getUint32(0, true);
-            const index = JSON.parse(new TextDecoder().decode(archive.subarray(4, 4 + size)));
-            const paths = index.map(([path]) => path);
-            if (hex.join("") === response.headers.get("x-sha256")
-                && paths.includes("/lib/python3.8/encodings/__pycache__/__init__.cpython-38.pyc")) {
-                return requests[0].url;
-            }
-        }
-        await new Promise(resolve => setTimeout(resolve, 200));
-    }
-}"""
-DAMAGE = """async () => {
-    const store = await caches.open("cnnlab-bytecode");
-    const [request] = await store.keys();
-    const response = await store.match(request);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    bytes[bytes.length - 100] ^= 0xFF;
-    await store.put(request, new Response(bytes, {headers: response.headers}));
-}"""
-# The header of a module's .pyc, if it has one: [PEP 552 flags, made from this very source].
-# encodings is imported as Python starts, before the .pyc files of imports are written (from
-# sitecustomize on): its .pyc exists only if the worker put back the kept bytecode.
-BYTECODE_HEADER = """
-import importlib.util, os, {module} as module
-with open(module.__file__, "rb") as source:
-    source_hash = importlib.util.source_hash(source.read())
-pyc = importlib.util.cache_from_source(module.__file__)
-header = open(pyc, "rb").read(16) if os.path.exists(pyc) else None
-[int.from_bytes(header[4:8], "little"), header[8:16] == source_hash] if header else None
-"""
-UNCHECKED, CHECKED = [1, True], [3, True]  # hash-based .pyc files (PEP 552's flags)
-
-
-@pytest.mark.parametrize(("damaged", "restored"), [(False, UNCHECKED), (True, None)])
-def test_a_return_visit_gets_the_bytecode_of_the_first_unless_damaged(new_context, site_url,
-                                                                      wait_ready, damaged,
-                                                                      restored):
-    def header(page: Any, module: str) -> Any:
-        return page.evaluate("code => CNNLab.runtime.eval(code)",
-                             BYTECODE_HEADER.format(module=module))
-
-    context = new_context()
-    first = context.new_page()
-    first.goto(site_url + PAGE)
-    wait_ready(first)
-    assert header(first, "encodings") is None
-    assert first.evaluate(KEPT_ENTRY).startswith(site_url + "bytecode/")
-    if damaged:
-        first.evaluate(DAMAGE)
-    first.close()
-
-    again = context.new_page()
-    again.goto(site_url + PAGE)
-    wait_ready(again)
-    # The runtime's library: unchecked; cnnlab, whose files are not the runtime's: checked.
-    assert header(again, "encodings") == restored
-    if not damaged:
-        assert header(again, "cnnlab") == CHECKED  # imported as the page started
-    assert again.evaluate("code => CNNLab.runtime.eval(code)", "import cnnlab\ncnnlab.__name__") \
-        == "cnnlab"
-    again.evaluate(KEPT_ENTRY)  # a damaged entry is replaced by a good one

@@ -18,7 +18,8 @@ The feedback: ``{"passed", "kind", "message", "grid", "output"}`` (see
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import convolution, counting, images, units
 from .feedback import Mistake

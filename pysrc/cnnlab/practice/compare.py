@@ -15,13 +15,14 @@ cnnlab.practice.feedback.Mistake: flipped!
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Tuple
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .feedback import Mistake, first_wrong, grid_picture
 
-Variant = Tuple[str, str, Any]  # (kind, message, what the mistake computes)
+Variant = tuple[str, str, Any]  # (kind, message, what the mistake computes)
 
 
 def same(a: Any, b: Any) -> bool:

@@ -19,7 +19,8 @@ import contextlib
 import io
 import traceback
 import warnings
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -2,10 +2,11 @@
  * CNN Lab's page script (an ES module, loaded on every page via mkdocs.yml extra_javascript).
  *
  * On each page that runs Python (it has a [data-testid="runtime-status"] element, added by
- * hooks/site_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
+ * hooks/page_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
  * up the page's code cells, exercises and widgets. With mkdocs-material's instant navigation the page
- * changes without a reload: `document$` emits, the previous page's worker is ended, and the
- * new page is set up.
+ * changes without a reload: `document$` emits, and the previous page's worker, unless it failed
+ * or is busy with a request, is kept (across pages without Python too) and handed to the next
+ * page that runs Python: one Python for the whole visit, a fresh namespace for each page.
  *
  * Globals for widget modules: CNNLab.widgets.register(name, mount), CNNLab.runtime (the
  * current page's Runtime, see runtime.js), CNNLab.NDArray.
@@ -22,15 +23,36 @@ const workerURL = new URL("worker.js", here);
 const editorURL = new URL("../../vendor/codemirror.js", here);
 const widgetsBase = new URL("../widgets/", here);
 
-const CNNLab = { widgets: { register }, runtime: null, NDArray, page: null };
+let current = null; // {status, runtime, cleanups}
+let kept = null; // the worker a page left behind, for the next page that runs Python
+
+const CNNLab = {
+  widgets: { register },
+  runtime: null,
+  NDArray,
+  page: null,
+  // Asked by the next page's inline script (hooks/page_runtime.py) before this one is left:
+  // whether a worker will be handed over, so that it starts none.
+  keepsPython: () => Boolean(kept) || Boolean(current && current.runtime.canHandOver()),
+};
 window.CNNLab = CNNLab;
 
-let current = null; // {status, runtime, cleanups}
+/** Page text naming the runtime's versions (filled in at build time) says what really runs. */
+function showVersions(runtime) {
+  for (const span of document.querySelectorAll("[data-runtime-version]")) {
+    const version = runtime.versions[span.dataset.runtimeVersion];
+    if (version) span.textContent = version;
+  }
+}
 
 function leavePage() {
   if (!current) return;
   current.cleanups.forEach((cleanup) => cleanup());
-  current.runtime.terminate();
+  const worker = current.runtime.handOver();
+  if (worker) {
+    if (kept) kept.terminate();
+    kept = worker;
+  }
   current = null;
   CNNLab.runtime = null;
   CNNLab.page = null;
@@ -42,12 +64,16 @@ async function enterPage() {
   leavePage();
   mountProgress(document.querySelector("article") || document.body, siteRoot);
   if (!status) return;
-  // The page's inline script (hooks/site_runtime.py) started the worker as the page opened.
+  // The page's inline script (hooks/page_runtime.py) started the worker as the page opened,
+  // unless the previous page left one.
   const early = status.cnnlabWorker || null;
   delete status.cnnlabWorker;
-  const runtime = new Runtime(JSON.parse(status.dataset.config), workerURL, early);
+  const handed = early ? null : kept;
+  if (kept && !handed) kept.terminate();
+  kept = null;
+  const runtime = new Runtime(JSON.parse(status.dataset.config), workerURL, early, handed);
   const page = { runtime, path: location.pathname.slice(siteRoot.pathname.length), cells: [] };
-  current = { status, runtime, cleanups: [showStatus(status, runtime)] };
+  current = { status, runtime, cleanups: [showStatus(status, runtime), runtime.onReady(showVersions)] };
   CNNLab.runtime = runtime;
   CNNLab.page = page;
   // The runtime starts (or takes over the worker) now, in the background: the worker keeps the

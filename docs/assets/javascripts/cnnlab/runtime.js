@@ -17,6 +17,8 @@
  * one is dropped and rejects with name "SupersededError" (for sliders and drawing).
  * Stop (restart) rejects everything pending with name "StoppedError" and starts a new worker:
  * Python's state is gone. runtime.onReady(fn) calls fn each time Python becomes ready.
+ * Leaving the page (handOver) gives its worker to the next page's Runtime, which asks it for
+ * that page's files and an empty namespace ("page" request, worker.js) instead of booting.
  */
 
 export class NDArray {
@@ -71,17 +73,23 @@ export function formatBytes(bytes) {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
+// Request ids are unique across a visit: a worker may serve several pages' Runtimes.
+let nextId = 1;
+
 export class Runtime {
   /**
    * @param {object} config  the page's stages, from the status element's data-config
    * @param {URL} workerURL  worker.js
    * @param {object} early   a worker the page already started for this config, or null:
    *                         {worker, messages (what it sent so far), error, started}
+   * @param {Worker} kept    a booted (or booting) worker that the previous page handed over
    */
-  constructor(config, workerURL, early = null) {
+  constructor(config, workerURL, early = null, kept = null) {
     this.config = config;
     this.workerURL = workerURL;
     this.early = early;
+    this.kept = kept;
+    this.bootId = 0; // the request that ends in "ready": booting, or a kept worker's "page"
     this.state = "idle"; // idle | loading | ready | error
     this.stages = config.stages.map((s) => ({
       id: s.id,
@@ -96,7 +104,6 @@ export class Runtime {
     this.generation = 0; // counts workers: a new one has a fresh Python
     this.timings = {};
     this.worker = null;
-    this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject, key}
     this.outbox = []; // requests waiting for Python to be ready
     this.latest = new Map(); // key -> {inFlight, waiting}
@@ -110,17 +117,20 @@ export class Runtime {
     this.state = "loading";
     this.error = "";
     this.stages.forEach((s) => Object.assign(s, { loaded: 0, state: "waiting", message: "" }));
-    const early = this.early;
+    const { early, kept } = this;
     this.early = null; // a Retry or a Stop starts a new worker
+    this.kept = null;
     this.timings = { start: early ? early.started : performance.now() };
     // The worker boots from the config in its URL (worker.js says why).
-    this.worker = early ? early.worker
-      : new Worker(`${this.workerURL}#${encodeURIComponent(JSON.stringify(this.config))}`);
+    this.worker = early ? early.worker : kept
+      || new Worker(`${this.workerURL}#${encodeURIComponent(JSON.stringify(this.config))}`);
     this.worker.onmessage = (event) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
       this.workerFailed(event.message);
     };
+    this.bootId = kept ? nextId++ : 0;
+    if (kept) this.worker.postMessage({ type: "page", id: this.bootId, config: this.config });
     this.emit("status");
     if (!early) return;
     early.messages.forEach((message) => this.receive(message));
@@ -164,12 +174,33 @@ export class Runtime {
     this.start();
   }
 
+  /** Whether handOver would give the worker away: it has loaded (or is loading) and has no
+   * request of this page in flight (one could be a cell that never ends). */
+  canHandOver() {
+    return Boolean(this.worker) && this.state !== "error" && this.pending.size === 0;
+  }
+
+  /** The visitor left the page: the worker, for the next page's Runtime, or null when it
+   * cannot be handed over (canHandOver), and is ended. Requests still waiting reject. */
+  handOver() {
+    const worker = this.canHandOver() ? this.worker : null;
+    if (worker) {
+      worker.onmessage = null;
+      worker.onerror = null;
+      this.worker = null;
+    }
+    this.terminate(namedError("StoppedError", "the visitor left the page"));
+    return worker;
+  }
+
   /** End the worker for good (the visitor left the page). */
   terminate(error = namedError("StoppedError", "the page's Python was shut down")) {
     if (this.worker) this.worker.terminate();
     if (this.early) this.early.worker.terminate();
+    if (this.kept) this.kept.terminate();
     this.worker = null;
     this.early = null;
+    this.kept = null;
     this.state = "idle";
     const waiting = [...this.latest.values()].filter((slot) => slot.waiting);
     const all = [
@@ -187,7 +218,7 @@ export class Runtime {
   request(message, { latest } = {}) {
     this.start();
     return new Promise((resolve, reject) => {
-      const entry = { message: { ...message, id: this.nextId++ }, handlers: { resolve, reject, key: latest } };
+      const entry = { message: { ...message, id: nextId++ }, handlers: { resolve, reject, key: latest } };
       if (latest === undefined) {
         this.send(entry);
         return;
@@ -241,6 +272,7 @@ export class Runtime {
         this.emit("status");
         return;
       case "ready":
+        if (message.id !== this.bootId) return; // a kept worker's own boot, before this page's
         this.state = "ready";
         this.versions = message.versions;
         this.timings.ready = performance.now();
@@ -252,10 +284,11 @@ export class Runtime {
         this.settle(message.id, (h) => h.resolve(revive(message.value)));
         return;
       case "error":
-        if (message.id === 0) {
+        if (message.id === this.bootId) {
           this.fail(message.error.message);
           return;
         }
+        if (message.id === 0) return; // a kept worker's boot failed: so does this page's request
         this.settle(message.id, (h) => h.reject(namedError(message.error.name, message.error.message, message.error.traceback)));
         return;
       default:

@@ -1,7 +1,9 @@
 /*
- * CNN Lab's Python worker: one per page, started by the page's inline script as the page opens
- * (hooks/site_runtime.py) or by runtime.js, which talks to it. It downloads and checks the
- * page's files (Pyodide 0.17.1, NumPy, cnnlab, ...), boots Pyodide, and answers requests.
+ * CNN Lab's Python worker, started by the page's inline script as the page opens
+ * (hooks/page_runtime.py) or by runtime.js, which talks to it. It downloads and checks the
+ * page's files (Pyodide 0.27.7, NumPy, cnnlab, ...), boots Pyodide, and answers requests. With
+ * instant navigation it outlives its page: the next page asks it for what that page loads
+ * ("page" below), and gets a fresh namespace for its cells, without a new boot.
  * All the math is Python (cnnlab); this file only moves messages.
  *
  * What to load comes in the worker's own URL: worker.js#<config as URI-encoded JSON>, the status
@@ -15,6 +17,8 @@
  *   {type: "run",  id, code, label, fresh}   a code cell               -> "result" {ok, error, segments}
  *   {type: "call", id, name, args, kwargs}   a widget's function call  -> "result" value
  *   {type: "eval", id, code, vars}           a widget's snippet        -> "result" value
+ *   {type: "page", id, config}               a new page (same config as above): loads what the
+ *                                            worker lacks, empties the cells' namespace -> "ready"
  * Worker -> page:
  *   {type: "stage", stage, state: "loading" | "done" | "error", loaded, total, message}
  *   {type: "ready", id, versions}   {type: "result", id, value}
@@ -23,72 +27,31 @@
  */
 "use strict";
 
-// Keeping compiled Python between visits: bytecode.js (shares this worker's global scope).
-self.importScripts("bytecode.js");
-
 const PYTHON_HOME = "/home/pyodide";
 // The file's place in the site: assets/javascripts/cnnlab/worker.js. The page's config names
 // files relative to the site's root (which may be a sub-path of the host).
 const SITE_ROOT = new URL("../../../", self.location.href).href;
 
 // --- downloads --------------------------------------------------------------------------------
-// Pyodide 0.17 hangs without a word when one of its files is missing or corrupt. So this worker
-// downloads every file itself, checks its size and SHA-256 against what the build measured, and
-// hands Pyodide only checked bytes:
+// Pyodide checks the packages it loads against its lock file, but not its own core files (its
+// WebAssembly, scripts, standard library and the lock itself): one of those missing or corrupt
+// ends in a hang or in a failure that names no file. So this worker downloads every file of
+// the page itself, checks its size and SHA-256 against what the build measured (the packages'
+// are the lock's), and Pyodide gets only checked bytes:
+// - its fetch calls for those files are answered from them (self.fetch below);
+// - its scripts are run from blob: URLs of them;
 // - pyodide.asm.wasm is compiled while it downloads, from a copy of the same response stream
-//   (Chromium keeps the compiled code of a module compiled from a fetched response, so a return
-//   visit skips most of the compilation); it is instantiated only once its checksum matched,
-//   through Emscripten's Module.instantiateWasm, so Pyodide never fetches it itself;
-// - the .data files (the Python library, NumPy, ...) reach Emscripten's file packager as the
-//   checked ArrayBuffers, through Module.getPreloadedPackage;
-// - the scripts (and packages.json) are blob: URLs of the checked bytes: Pyodide's importScripts
-//   and fetch calls for those URLs are redirected there.
-const checkedCopies = new Map(); // absolute URL -> blob: URL
-const checkedData = new Map(); // absolute URL of a .data file -> ArrayBuffer
-let checkedWasm = null; // Promise of the compiled, checked WebAssembly.Module
-let checkedRuntimeData = null; // Promise: the runtime's own .data file is in checkedData
-
-function redirect(url) {
-  return checkedCopies.get(new URL(url, self.location.href).href) || url;
-}
+//   (Chromium keeps the compiled code of a module compiled from a fetched response, so a
+//   return visit skips the compilation), and instantiated only once its checksum matched,
+//   through Emscripten's Module.instantiateWasm.
+const checked = new Map(); // absolute URL -> Promise of {bytes, compiled}
 
 const nativeFetch = self.fetch.bind(self);
-const nativeImportScripts = self.importScripts.bind(self);
-self.importScripts = (...urls) => {
-  nativeImportScripts(...urls.map(redirect));
-  // pyodide.asm.js defines _createPyodideModule(Module), which loadPyodide calls right after
-  // importing it, perhaps before the runtime's file system (pyodide.asm.data) has arrived: it
-  // waits for it here. The Module takes the checked files from the hooks below, and the kept
-  // bytecode before Python starts (prepareBytecode).
-  const create = self._createPyodideModule;
-  if (create && !create.handsCheckedFiles) {
-    self._createPyodideModule = async (Module) => {
-      await checkedRuntimeData;
-      return create(Object.assign(Module, emscriptenHooks, { preRun: [prepareBytecode] }));
-    };
-    self._createPyodideModule.handsCheckedFiles = true;
-  }
-};
-self.fetch = (input, init) => nativeFetch(typeof input === "string" ? redirect(input) : input, init);
-const nativeOpen = XMLHttpRequest.prototype.open;
-XMLHttpRequest.prototype.open = function open(method, url, ...rest) {
-  return nativeOpen.call(this, method, redirect(String(url)), ...rest);
-};
-
-let wasmFailed = null; // rejects loadPyodide's wait when instantiating fails (Pyodide would hang)
-const emscriptenHooks = {
-  instantiateWasm(imports, receiveInstance) {
-    checkedWasm
-      .then((module) => WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module)))
-      .catch((error) => wasmFailed(error instanceof LoadError ? error
-        : new LoadError(`pyodide.asm.wasm could not be started (${error.message})`)));
-    return {}; // Emscripten's sign that the instance comes later, through receiveInstance
-  },
-  getPreloadedPackage(url) {
-    const data = checkedData.get(url);
-    checkedData.delete(url); // the file system keeps it from now on
-    return data || null;
-  },
+self.fetch = (input, init) => {
+  const url = input instanceof Request ? input.url : new URL(String(input), self.location.href).href;
+  const file = checked.get(url);
+  if (!file) return nativeFetch(input, init);
+  return file.then(({ bytes }) => new Response(bytes));
 };
 
 class LoadError extends Error {
@@ -163,7 +126,7 @@ async function fetchChecked(file, onBytes, options) {
   return { bytes, compiled };
 }
 
-/** Downloads of the stage's files, started once ``after`` settled. */
+/** Downloads of the stage's files (kept in ``checked``), started once ``after`` settled. */
 function downloadStage(stage, priority, after = Promise.resolve()) {
   const total = stage.files.reduce((sum, file) => sum + file.size, 0);
   const received = stage.files.map(() => 0); // bytes of each file so far
@@ -177,46 +140,29 @@ function downloadStage(stage, priority, after = Promise.resolve()) {
       post({ type: "stage", stage: stage.id, state: "loading", loaded, total });
     }
   };
-  return stage.files.map((file, i) => after.then(() => download(file, (bytes) => progress(i, bytes), priority)));
-}
-
-/** Makes checked files what Pyodide gets for their URLs (see the top of this part). */
-async function keepChecked(files, downloads) {
-  const checked = await Promise.all(downloads);
-  files.forEach((file, i) => {
-    if (file.url.endsWith(".data")) {
-      checkedData.set(file.url, checked[i].bytes.buffer);
-    } else {
-      checkedCopies.set(file.url, URL.createObjectURL(new Blob([checked[i].bytes])));
-    }
+  return stage.files.map((file, i) => {
+    const downloaded = after.then(() => download(file, (bytes) => progress(i, bytes), priority));
+    checked.set(file.url, downloaded);
+    downloaded.catch(() => checked.delete(file.url)); // reported by installStage
+    return downloaded;
   });
 }
 
 // --- Python -----------------------------------------------------------------------------------
 let pyodide = null;
-// Proxies of labrunner.worker's functions (hooks/labrunner/worker.py), once cnnlab's stage has
+// Proxies of labrunner.worker's functions (labrunner/worker.py), once cnnlab's stage has
 // unpacked it; what comes before that is BOOTSTRAP's.
 const python = {};
-const REQUESTS = ["run", "call", "evaluate", "guarded", "versions", "imported_sources",
-  "bytecode_files"];
+const REQUESTS = ["run", "call", "evaluate", "guarded", "versions", "new_page"];
+const installed = new Set(); // "<stage id> <sha256 of its files>" of what this worker holds
 
 const BOOTSTRAP = `
-import io, os, sys, warnings, zipfile
-
-# Pyodide 0.17's SciPy sources raise SyntaxWarnings when first compiled ("is" with a literal);
-# they are not the visitor's business. Warnings about the visitor's own code still show.
-warnings.filterwarnings("ignore", category=SyntaxWarning, module=r"/lib/python3\\.8/site-packages/")
-
-os.makedirs(${JSON.stringify(PYTHON_HOME)}, exist_ok=True)
-os.chdir(${JSON.stringify(PYTHON_HOME)})
-
-def as_bytes(data):
-    return bytes(data.to_py() if hasattr(data, "to_py") else data)
+import io, os, sys, zipfile
 
 def install_python(data):
     """Unpacks cnnlab and labrunner; returns labrunner.worker, which answers the requests."""
     target = os.path.join(os.getcwd(), "lib")
-    zipfile.ZipFile(io.BytesIO(as_bytes(data))).extractall(target)
+    zipfile.ZipFile(io.BytesIO(data.to_py())).extractall(target)
     sys.path.insert(0, target)
     import cnnlab, labrunner.worker
     return labrunner.worker
@@ -224,77 +170,104 @@ def install_python(data):
 def install_file(folder, name, data):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, name), "wb") as handle:
-        handle.write(as_bytes(data))
+        handle.write(data.to_py())
 `;
+
+/** Boots Pyodide from the stage's checked files. */
+async function startPython(stage, downloads, indexURL) {
+  // Every core file checked first: Pyodide reports a bad one only as a hang or a console error.
+  const files = await Promise.all(downloads);
+  const named = (name) => files[stage.files.findIndex((file) => fileName(file.url) === name)];
+  const script = (name) => URL.createObjectURL(new Blob([named(name).bytes], { type: "text/javascript" }));
+  for (const name of ["pyodide.js", "pyodide.asm.js"]) {
+    const url = script(name);
+    self.importScripts(url); // pyodide.asm.js defines _createPyodideModule: loadPyodide uses it
+    URL.revokeObjectURL(url);
+  }
+  let wasmFailed = null; // rejects loadPyodide's wait when instantiating fails (Pyodide would hang)
+  const failed = new Promise((resolve, reject) => {
+    wasmFailed = reject;
+  });
+  const create = self._createPyodideModule;
+  self._createPyodideModule = (settings) => create(Object.assign(settings, {
+    instantiateWasm(imports, receiveInstance) {
+      named("pyodide.asm.wasm").compiled
+        .then((module) => WebAssembly.instantiate(module, imports).then((instance) => receiveInstance(instance, module)))
+        .catch((error) => wasmFailed(new LoadError(`pyodide.asm.wasm could not be started (${error.message})`)));
+      return {}; // Emscripten's sign that the instance comes later, through receiveInstance
+    },
+  }));
+  pyodide = await Promise.race([self.loadPyodide({ indexURL, env: { HOME: PYTHON_HOME } }), failed]);
+  pyodide.runPython(BOOTSTRAP);
+  for (const name of ["install_python", "install_file"]) python[name] = pyodide.globals.get(name);
+}
 
 async function installStage(stage, downloads, indexURL) {
   if (stage.id === "python") {
-    // Pyodide's scripts start while its WebAssembly and its file system still download (and
-    // the WebAssembly compiles): they are waited for when Emscripten needs them.
-    const which = (test) => [stage.files.filter(test), downloads.filter((_, i) => test(stage.files[i]))];
-    const wasm = stage.files.findIndex((file) => file.url.endsWith(".wasm"));
-    checkedWasm = downloads[wasm].then((download) => download.compiled);
-    checkedRuntimeData = keepChecked(...which((file) => file.url.endsWith(".data")));
-    [checkedWasm, checkedRuntimeData].forEach((promise) => promise.catch(() => {})); // reported below
-    await keepChecked(...which((file) => !/\.(wasm|data)$/.test(file.url)));
-    self.importScripts(new URL("pyodide.js", indexURL).href);
-    const failed = new Promise((resolve, reject) => {
-      wasmFailed = reject;
-    });
-    pyodide = await Promise.race([self.loadPyodide({ indexURL }), failed]);
-    pyodide.runPython(BOOTSTRAP);
-    for (const name of ["install_python", "install_file"]) python[name] = pyodide.globals.get(name);
+    await startPython(stage, downloads, indexURL);
     return;
   }
   const files = await Promise.all(downloads);
   if (stage.packages) {
-    await keepChecked(stage.files, downloads);
+    // Pyodide fetches the package files from indexURL: it gets the checked ones (self.fetch).
     const problems = [];
-    await pyodide.loadPackage(stage.packages, () => {}, (message) => problems.push(message));
-    if (problems.length) throw new LoadError(problems.join("; "));
-    // Importing NumPy takes most of its stage's time: do it here, where the status shows it.
-    if (stage.id === "numpy") pyodide.runPython("import numpy");
+    await pyodide.loadPackage(stage.packages, {
+      messageCallback: () => {},
+      errorCallback: (message) => problems.push(message),
+    });
+    if (problems.length) throw new LoadError(problems.join(" "));
+    // Importing the package takes much of its stage's time: do it here, where the status shows it.
+    pyodide.runPython(`import ${stage.id}`);
   } else if (stage.id === "cnnlab") {
     const api = python.install_python(files[0].bytes);
+    // Kept for the worker's life: Pyodide 0.27 destroys attributes borrowed from a destroyed proxy.
     for (const name of REQUESTS) python[name] = api[name];
-    api.destroy();
   } else if (stage.id === "weights") {
-    // Checked like every file; that they load as weights, the build checked (site_runtime.py).
+    // Checked like every file; that they load as weights, the build checked (weights_files.py).
     const folder = `${PYTHON_HOME}/pretrained`;
     stage.files.forEach((file, i) => python.install_file(folder, fileName(file.url), files[i].bytes));
   }
 }
 
-async function boot(config) {
+function stageKey(stage) {
+  return `${stage.id} ${stage.files.map((file) => file.sha256).join(",")}`;
+}
+
+/** Loads the stages of ``config`` that this worker does not hold yet, in order, reporting each. */
+async function load(config) {
   const indexURL = new URL(config.pyodide, SITE_ROOT).href;
   for (const stage of config.stages) {
     for (const file of stage.files) file.url = new URL(file.url, SITE_ROOT).href;
   }
+  const missing = config.stages.filter((stage) => !installed.has(stageKey(stage)));
   // Python's own files first, alone (its WebAssembly compiles as it arrives); the other stages'
   // once those are in, while Python starts: on two cores, anything more at once slows Python's
   // start more than it saves. Install stage by stage, in order, as their files arrive.
-  const [first, ...rest] = config.stages;
-  const firstDownloads = downloadStage(first, "high");
-  const firstIn = Promise.allSettled(firstDownloads);
-  const downloads = [firstDownloads, ...rest.map((stage) => downloadStage(stage, "low", firstIn))];
-  keptBytecode = findBytecode(config.stages);
+  const [first, ...rest] = missing;
+  const downloads = [];
+  if (first) {
+    downloads.push(downloadStage(first, "high"));
+    const firstIn = Promise.allSettled(downloads[0]);
+    downloads.push(...rest.map((stage) => downloadStage(stage, "low", firstIn)));
+  }
   downloads.flat().forEach((promise) => promise.catch(() => {})); // reported in order below
-  for (const [i, stage] of config.stages.entries()) {
+  for (const stage of config.stages) {
     const total = stage.files.reduce((sum, file) => sum + file.size, 0);
-    post({ type: "stage", stage: stage.id, state: "loading" });
-    try {
-      await installStage(stage, downloads[i], indexURL);
-    } catch (error) {
-      post({ type: "stage", stage: stage.id, state: "error", message: error.message });
-      throw new LoadError(`${stage.label}: ${error.message}`);
+    const i = missing.indexOf(stage);
+    if (i >= 0) {
+      post({ type: "stage", stage: stage.id, state: "loading" });
+      try {
+        await installStage(stage, downloads[i], indexURL);
+      } catch (error) {
+        post({ type: "stage", stage: stage.id, state: "error", message: error.message });
+        throw new LoadError(`${stage.label}: ${error.message}`);
+      } finally {
+        for (const file of stage.files) checked.delete(file.url); // Python holds them now
+      }
+      installed.add(stageKey(stage));
     }
     post({ type: "stage", stage: stage.id, state: "done", loaded: total, total });
   }
-  for (const url of checkedCopies.values()) URL.revokeObjectURL(url);
-  checkedCopies.clear();
-  checkedData.clear();
-  checkedWasm = null;
-  checkedRuntimeData = null;
   return toPlain(python.versions());
 }
 
@@ -353,22 +326,26 @@ async function bootFromURL() {
   if (!config || !Array.isArray(config.stages)) {
     throw new LoadError("worker.js was started without the page's files (worker.js#<config>)");
   }
-  return boot(config);
+  return load(config);
 }
 
 const booted = bootFromURL(); // requests wait for it
-booted.then((versions) => {
-  post({ type: "ready", id: BOOT, versions });
-  keepBytecode(); // in the background
-}, (error) => fail(BOOT, error.name || "Error", error.message || String(error)));
+booted.then((versions) => post({ type: "ready", id: BOOT, versions }),
+  (error) => fail(BOOT, error.name || "Error", error.message || String(error)));
 
 async function handle(message) {
   const { type, id } = message;
-  if (!["run", "call", "eval"].includes(type)) {
+  if (!["run", "call", "eval", "page"].includes(type)) {
     fail(id, "ProtocolError", `unknown message type ${JSON.stringify(type)}`);
     return;
   }
   await booted;
+  if (type === "page") {
+    const versions = await load(message.config);
+    callPython("new_page");
+    post({ type: "ready", id, versions });
+    return;
+  }
   let call;
   if (type === "run") call = callPython("run", message.code, message.label, Boolean(message.fresh));
   if (type === "call") call = callPython("call", message.name, message.args || [], message.kwargs || {});

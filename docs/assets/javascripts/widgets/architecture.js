@@ -8,9 +8,9 @@
  * layer (one button per layer: data-layer, data-shape = the shape shown, comma-separated),
  * details (the selected layer's description), status (<output>: data-state, messages).
  */
-import { h, show } from "./model-kit.js";
+import { el, fieldText, pythonUpdate } from "./kit.js";
 
-const MAX_BATCH = 64; // cnnlab.layout.MAX_BATCH: Python checks it too
+const MAX_BATCH = 64; // the slider's end: cnnlab.bounds.BATCH.high, which Python checks
 const BOX_HEIGHT = 84; // px for 28 rows
 const number = new Intl.NumberFormat("en-US");
 
@@ -28,17 +28,17 @@ function boxSize(shape) {
 }
 
 CNNLab.widgets.register("architecture", (element, options, runtime) => {
-  const batch = h("input", { type: "number", min: 1, max: MAX_BATCH, step: 1, value: options.batch ?? 4, testid: "batch-size" });
-  const slider = h("input", { type: "range", min: 1, max: MAX_BATCH, step: 1, value: options.batch ?? 4, testid: "batch-slider", "aria-label": "batch size" });
-  const layout = h("select", { testid: "layout" }, h("option", { value: "nchw" }, "NCHW (PyTorch)"), h("option", { value: "nhwc" }, "NHWC (Keras, the notes)"));
-  const diagram = h("ol", { class: "cnnlab-arch__diagram", "aria-label": "layers of the network" });
-  const details = h("p", { class: "cnnlab-arch__details", testid: "details", "aria-live": "polite" });
-  const status = h("output", { testid: "status", "aria-live": "polite" });
+  const batch = el("input", { type: "number", step: 1, inputmode: "numeric", value: options.batch ?? 4, testid: "batch-size" });
+  const slider = el("input", { type: "range", min: 1, max: MAX_BATCH, step: 1, value: options.batch ?? 4, testid: "batch-slider", "aria-label": "batch size" });
+  const layout = el("select", { testid: "layout" }, el("option", { value: "nchw" }, "NCHW (PyTorch)"), el("option", { value: "nhwc" }, "NHWC (Keras, the book's list)"));
+  const diagram = el("ol", { class: "cnnlab-arch__diagram", "aria-label": "layers of the network" });
+  const details = el("p", { class: "cnnlab-arch__details", testid: "details", "aria-live": "polite" });
+  const status = el("output", { testid: "status", "aria-live": "polite" });
   element.replaceChildren(
-    h("div", { class: "cnnlab-form" },
-      h("label", {}, "batch size N ", batch),
-      h("label", { class: "cnnlab-arch__slider" }, slider),
-      h("label", {}, "layout ", layout)),
+    el("div", { class: "cnnlab-form" },
+      el("label", {}, "batch size N ", batch),
+      el("label", { class: "cnnlab-arch__slider" }, slider),
+      el("label", {}, "layout ", layout)),
     diagram, details, status,
   );
 
@@ -65,22 +65,21 @@ CNNLab.widgets.register("architecture", (element, options, runtime) => {
     diagram.replaceChildren(...rows.map((row) => {
       const shape = row[layout.value];
       const { width, height } = boxSize(row.nchw);
-      const button = h("button", {
+      const button = el("button", {
         type: "button", class: "cnnlab-arch__layer", testid: "layer",
         "data-layer": row.layer, "data-shape": shape.join(","), "aria-pressed": String(row.layer === selected),
         onclick: () => select(row.layer),
       },
-      h("span", { class: `cnnlab-arch__box${row.nchw.length === 4 ? "" : " cnnlab-arch__box--flat"}`, style: `width:${width.toFixed(1)}px;height:${height.toFixed(1)}px`, "aria-hidden": "true" }),
-      h("span", { class: "cnnlab-arch__name" }, row.layer),
-      h("span", { class: "cnnlab-arch__shape" }, `(${shape.join(", ")})`));
-      return h("li", {}, button);
+      el("span", { class: `cnnlab-arch__box${row.nchw.length === 4 ? "" : " cnnlab-arch__box--flat"}`, style: `width:${width.toFixed(1)}px;height:${height.toFixed(1)}px`, "aria-hidden": "true" }),
+      el("span", { class: "cnnlab-arch__name" }, row.layer),
+      el("span", { class: "cnnlab-arch__shape" }, `(${shape.join(", ")})`));
+      return el("li", {}, button);
     }));
     describe();
   };
 
-  const update = () => {
-    show(status, runtime.call("cnnlab.layout.architecture", [batch.valueAsNumber], {}, { latest: element }), render);
-  };
+  const update = pythonUpdate(() => runtime.call("cnnlab.layout.architecture", [fieldText(batch)], {}, { latest: element }),
+    render, { root: element, message: status });
   batch.addEventListener("input", () => {
     if (Number.isInteger(batch.valueAsNumber)) slider.value = batch.valueAsNumber;
     update();

@@ -8,7 +8,7 @@
  * image: data-group "digit" | "colour", data-name), panel-canvas (its pixels, one canvas
  * pixel per image pixel), panel-detail (the random draw in words), status (<output>).
  */
-import { drawPixels, h, show } from "./model-kit.js";
+import { drawPixels, el, pythonUpdate } from "./kit.js";
 
 const GROUPS = [
   ["digit", "The digit"],
@@ -17,34 +17,35 @@ const GROUPS = [
 
 CNNLab.widgets.register("augmentation", (element, options, runtime) => {
   let seed = Number(options.seed ?? 0);
-  const seedText = h("span", { testid: "seed" }, String(seed));
-  const reroll = h("button", { type: "button", class: "cnnlab-button cnnlab-button--run", testid: "reroll" }, "Re-roll");
-  const digit = h("select", { testid: "digit" },
-    Array.from({ length: 10 }, (_, d) => h("option", { value: d, selected: d === Number(options.digit ?? 7) }, String(d))));
-  const sections = Object.fromEntries(GROUPS.map(([group]) => [group, h("div", { class: "cnnlab-aug__panels" })]));
-  const status = h("output", { testid: "status", "aria-live": "polite" });
+  const seedText = el("span", { testid: "seed" }, String(seed));
+  const reroll = el("button", { type: "button", class: "cnnlab-button cnnlab-button--run", testid: "reroll" }, "Re-roll");
+  const digit = el("select", { testid: "digit" },
+    Array.from({ length: 10 }, (_, d) => el("option", { value: d, selected: d === Number(options.digit ?? 7) }, String(d))));
+  const sections = Object.fromEntries(GROUPS.map(([group]) => [group, el("div", { class: "cnnlab-aug__panels" })]));
+  const status = el("output", { testid: "status", "aria-live": "polite" });
   element.replaceChildren(
-    h("div", { class: "cnnlab-form cnnlab-aug__controls" }, reroll, h("span", {}, "seed ", seedText), h("label", {}, "digit ", digit)),
-    ...GROUPS.map(([group, title]) => h("section", { class: "cnnlab-aug__group" }, h("p", { class: "cnnlab-aug__title" }, title), sections[group])),
+    el("div", { class: "cnnlab-form cnnlab-aug__controls" }, reroll, el("span", {}, "seed ", seedText), el("label", {}, "digit ", digit)),
+    ...GROUPS.map(([group, title]) => el("section", { class: "cnnlab-aug__group" }, el("p", { class: "cnnlab-aug__title" }, title), sections[group])),
     status,
   );
 
   const render = (gallery) => {
     for (const [group] of GROUPS) {
       sections[group].replaceChildren(...gallery[group].map((panel) => {
-        const canvas = h("canvas", { testid: "panel-canvas", role: "img", "aria-label": `${panel.name}: ${panel.detail}` });
+        const canvas = el("canvas", { testid: "panel-canvas", role: "img", "aria-label": `${panel.name}: ${panel.detail}` });
         drawPixels(canvas, panel.image);
-        return h("figure", { class: "cnnlab-aug__panel", testid: "panel", "data-group": group, "data-name": panel.name },
+        return el("figure", { class: "cnnlab-aug__panel", testid: "panel", "data-group": group, "data-name": panel.name },
           canvas,
-          h("figcaption", {}, h("strong", {}, panel.name), h("span", { testid: "panel-detail" }, panel.detail)));
+          el("figcaption", {}, el("strong", {}, panel.name), el("span", { testid: "panel-detail" }, panel.detail)));
       }));
     }
   };
 
+  const compute = pythonUpdate(() => runtime.call("cnnlab.samples.augmentation_gallery", [seed],
+    { value: Number(digit.value) }, { latest: element }), render, { root: element, message: status });
   const update = () => {
     seedText.textContent = String(seed);
-    const request = runtime.call("cnnlab.samples.augmentation_gallery", [seed], { value: Number(digit.value) }, { latest: element });
-    show(status, request, render);
+    compute();
   };
   reroll.addEventListener("click", () => { seed += 1; update(); });
   digit.addEventListener("change", update);

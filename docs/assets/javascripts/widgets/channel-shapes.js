@@ -1,5 +1,5 @@
 /*
- * A convolution layer's channels as boxes: C_in input maps, a C_out × C_in grid of k × k
+ * A convolution layer's channels as boxes: C_in input maps, a C_out × C_in grid of m × m
  * kernels (row o holds the C_in slices of output channel o's kernel) and C_out output maps,
  * drawn from the shapes cnnlab.layer_demos.channel_shapes measures by running
  * cnnlab.layers.conv2d. Options: c_in, c_out, k, n, padding, stride.
@@ -9,15 +9,14 @@
  * holding the numbers as JSON); drawing (the SVG: data-inputs, data-kernels-rows,
  * data-kernels-cols, data-outputs = boxes drawn); message (Python's ValueError).
  */
-import { el, messageArea, updateOnInput } from "./basics-kit.js";
-import { numberField, readNumber, runUpdates, svg } from "./layers-kit.js";
+import { el, fieldText, messageArea, numberField, pythonUpdate, svg, updateOnInput } from "./kit.js";
 
 const WIDTH = 380; // of the drawing, in SVG units
 const MAX_DRAWN = 6; // boxes drawn per stack or grid side; more are summarised by "…"
 const HUES = [0, 120, 220, 45, 280, 170];
 const FIELDS = [
-  ["c_in", "C_in", 3, 1], ["c_out", "C_out", 2, 1], ["k", "kernel k", 3, 1],
-  ["n", "image n", 8, 1], ["padding", "padding", 1, 0], ["stride", "stride", 1, 1],
+  ["c_in", "C_in", 3], ["c_out", "C_out", 2], ["k", "kernel m", 3],
+  ["n", "image n", 8], ["padding", "padding", 1], ["stride", "stride", 1],
 ];
 
 const channelFill = (c) => `hsl(${HUES[c % HUES.length]}, 65%, 72%)`;
@@ -39,13 +38,13 @@ function stack(group, { x, y, side, count, fill, label }) {
 }
 
 CNNLab.widgets.register("channel-shapes", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
-  const inputs = Object.fromEntries(FIELDS.map(([name, label, value, min]) => [
-    name, numberField(form, { name, label, value: options[name] ?? value, min }),
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
+  const inputs = Object.fromEntries(FIELDS.map(([name, label, value]) => [
+    name, numberField(form, { name, label, value: options[name] ?? value }),
   ]));
   const drawing = svg("svg", { class: "cnnlab-layers__svg", viewBox: `0 0 ${WIDTH} 160`, role: "img" });
   drawing.dataset.testid = "drawing";
-  const facts = el("dl", { className: "cnnlab-layers__facts" });
+  const facts = el("dl", { class: "cnnlab-layers__facts" });
   const values = {};
   [["input-shape", "input", "(N, C_in, H, W)"], ["weight-shape", "weight", "(C_out, C_in, kH, kW)"],
     ["bias-shape", "bias", "(C_out,)"], ["output-shape", "output", "(N, C_out, H_out, W_out)"],
@@ -108,11 +107,11 @@ CNNLab.widgets.register("channel-shapes", (element, options, runtime) => {
     draw(shapes);
   }
 
-  const update = runUpdates(element, () => runtime.call(
+  const update = pythonUpdate(() => runtime.call(
     "cnnlab.layer_demos.channel_shapes",
     [],
-    Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, readNumber(input)])),
+    Object.fromEntries(Object.entries(inputs).map(([name, input]) => [name, fieldText(input)])),
     { latest: "channel-shapes" },
-  ), render, message);
+  ), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

@@ -14,7 +14,7 @@
  *   aria-current on the selected one).
  * Keyboard: the slider takes arrows/Home/End; every output cell is a button.
  */
-import { clearProblem, el, formatNumber, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
+import { el, fieldText, formatNumber, messageArea, pythonUpdate, updateOnInput } from "./kit.js";
 
 const STEPS = `
 from cnnlab import explain
@@ -22,46 +22,45 @@ explain.conv1d_steps(explain.parse_numbers(x, "x"), explain.parse_numbers(w, "w"
 `;
 
 const asText = (value) => (Array.isArray(value) ? value.join(", ") : String(value));
-const asInteger = (input) => (input.value.trim() === "" ? null : Number(input.value));
 
 function field(label, input, className = "") {
-  return el("label", { className }, `${label} `, input);
+  return el("label", { class: className }, `${label} `, input);
 }
 
 CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
   const inputs = {
-    x: el("input", { testid: "input-x", attrs: { type: "text", inputmode: "decimal", spellcheck: "false" } }),
-    w: el("input", { testid: "input-w", attrs: { type: "text", inputmode: "decimal", spellcheck: "false" } }),
-    p: el("input", { testid: "input-p", attrs: { type: "number", min: "0", step: "1" } }),
-    s: el("input", { testid: "input-s", attrs: { type: "number", min: "1", step: "1" } }),
+    x: el("input", { testid: "input-x", type: "text", inputmode: "decimal", spellcheck: "false" }),
+    w: el("input", { testid: "input-w", type: "text", inputmode: "decimal", spellcheck: "false" }),
+    p: el("input", { testid: "input-p", type: "number", min: "0", step: "1" }),
+    s: el("input", { testid: "input-s", type: "number", min: "1", step: "1" }),
   };
   inputs.x.value = asText(options.x ?? [1, 3, 2, 4, 5, 6, 1, 3]);
   inputs.w.value = asText(options.w ?? [1, 0, 3, 1, 2]);
   inputs.p.value = options.p ?? 0;
   inputs.s.value = options.s ?? 1;
-  const flip = el("input", { testid: "flip", attrs: { type: "checkbox", role: "switch" } });
+  const flip = el("input", { testid: "flip", type: "checkbox", role: "switch" });
   flip.checked = options.flip ?? true;
 
-  const form = el("form", { className: "cnnlab-form cnnlab-stepper__form" },
+  const form = el("form", { class: "cnnlab-form cnnlab-stepper__form" },
     field("x =", inputs.x, "cnnlab-stepper__vector"),
     field("w =", inputs.w, "cnnlab-stepper__vector"),
     field("padding p", inputs.p),
     field("stride s", inputs.s));
   if (options.flip_switch) {
-    form.append(el("label", { className: "cnnlab-stepper__switch" }, flip, " flip the kernel (convolution)"));
+    form.append(el("label", { class: "cnnlab-stepper__switch" }, flip, " flip the kernel (convolution)"));
   }
 
-  const slider = el("input", { testid: "index", attrs: { type: "range", min: "0", max: "0", value: "0", "aria-label": "output index i" } });
-  const indexLabel = el("span", { className: "cnnlab-stepper__index" });
-  const prev = el("button", { className: "cnnlab-button", testid: "prev", text: "◀", attrs: { type: "button", "aria-label": "previous output" } });
-  const next = el("button", { className: "cnnlab-button", testid: "next", text: "▶", attrs: { type: "button", "aria-label": "next output" } });
-  const controls = el("div", { className: "cnnlab-stepper__controls" }, prev, slider, next, indexLabel);
+  const slider = el("input", { testid: "index", type: "range", min: "0", max: "0", value: "0", "aria-label": "output index i" });
+  const indexLabel = el("span", { class: "cnnlab-stepper__index" });
+  const prev = el("button", { class: "cnnlab-button", testid: "prev", text: "◀", type: "button", "aria-label": "previous output" });
+  const next = el("button", { class: "cnnlab-button", testid: "next", text: "▶", type: "button", "aria-label": "next output" });
+  const controls = el("div", { class: "cnnlab-stepper__controls" }, prev, slider, next, indexLabel);
 
-  const strip = el("div", { className: "cnnlab-stepper__strip", testid: "strip" });
-  const formula = el("p", { className: "cnnlab-stepper__formula", testid: "formula", attrs: { "aria-live": "polite" } });
-  const outputs = el("div", { className: "cnnlab-stepper__outputs" });
+  const strip = el("div", { class: "cnnlab-stepper__strip", testid: "strip" });
+  const formula = el("p", { class: "cnnlab-stepper__formula", testid: "formula", "aria-live": "polite" });
+  const outputs = el("div", { class: "cnnlab-stepper__outputs" });
   const message = messageArea();
-  const scroller = el("div", { className: "cnnlab-stepper__scroll" }, strip);
+  const scroller = el("div", { class: "cnnlab-stepper__scroll" }, strip);
   element.replaceChildren(form, message, controls, scroller, formula, outputs);
 
   let steps = null;
@@ -87,15 +86,15 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
       return node;
     };
     const cells = [
-      place(el("span", { className: "cnnlab-stepper__name", text: "xᵖ" }), 1, -1),
-      place(el("span", { className: "cnnlab-stepper__name", text: steps.flip ? "flipped w" : "w" }), 2, -1),
-      place(el("span", { className: "cnnlab-stepper__name", text: "products" }), 3, -1),
+      place(el("span", { class: "cnnlab-stepper__name", text: "xᵖ" }), 1, -1),
+      place(el("span", { class: "cnnlab-stepper__name", text: steps.flip ? "flipped w" : "w" }), 2, -1),
+      place(el("span", { class: "cnnlab-stepper__name", text: "products" }), 3, -1),
     ];
     steps.padded.data.forEach((value, j) => {
       const padding = j < before || j >= before + n;
       const inWindow = j >= start && j < start + m;
       const cell = el("span", {
-        className: `cnnlab-stepper__cell${padding ? " is-padding" : ""}${inWindow ? " is-window" : ""}`,
+        class: `cnnlab-stepper__cell${padding ? " is-padding" : ""}${inWindow ? " is-window" : ""}`,
         testid: "padded-cell",
       }, el("b", { text: formatNumber(value) }), el("small", { text: padding ? "pad" : `x[${j - before}]` }));
       Object.assign(cell.dataset, { index: j, value, padding, window: inWindow });
@@ -103,11 +102,11 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
     });
     for (let j = 0; j < m; j += 1) {
       const k = steps.flip ? m - 1 - j : j; // the kernel element lying under window position j
-      const kernelCell = el("span", { className: "cnnlab-stepper__cell is-kernel", testid: "kernel-cell" },
+      const kernelCell = el("span", { class: "cnnlab-stepper__cell is-kernel", testid: "kernel-cell" },
         el("b", { text: formatNumber(steps.kernel.data[j]) }), el("small", { text: `w[${k}]` }));
       Object.assign(kernelCell.dataset, { value: steps.kernel.data[j], label: `w[${k}]` });
       const product = steps.products.get(index, j);
-      const productCell = el("span", { className: "cnnlab-stepper__cell is-product", testid: "product-cell" },
+      const productCell = el("span", { class: "cnnlab-stepper__cell is-product", testid: "product-cell" },
         el("b", { text: formatNumber(product) }));
       productCell.dataset.value = product;
       cells.push(place(kernelCell, 2, start + j), place(productCell, 3, start + j));
@@ -124,10 +123,10 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
     const products = Array.from({ length: m }, (_, j) => formatNumber(steps.products.get(index, j))).join(" + ");
     formula.replaceChildren(`y[${index}] = ${terms.join(" + ")} = ${products} = `, sum);
 
-    outputs.replaceChildren(el("span", { className: "cnnlab-stepper__name", text: "y" }),
+    outputs.replaceChildren(el("span", { class: "cnnlab-stepper__name", text: "y" }),
       ...Array.from(steps.output.data, (value, i) => {
-        const button = el("button", { className: "cnnlab-stepper__cell is-output", testid: "output-cell",
-          attrs: { type: "button", "aria-label": `y[${i}] = ${formatNumber(value)}` } },
+        const button = el("button", { class: "cnnlab-stepper__cell is-output", testid: "output-cell",
+          type: "button", "aria-label": `y[${i}] = ${formatNumber(value)}` },
         el("b", { text: formatNumber(value) }), el("small", { text: `y[${i}]` }));
         Object.assign(button.dataset, { index: i, value });
         if (i === index) button.setAttribute("aria-current", "true");
@@ -139,23 +138,12 @@ CNNLab.widgets.register("conv1d-stepper", (element, options, runtime) => {
       }));
   };
 
-  const update = async () => {
-    const vars = {
-      x: inputs.x.value, w: inputs.w.value, p: asInteger(inputs.p), s: asInteger(inputs.s), flip: flip.checked,
-    };
-    element.dataset.state = "running";
-    try {
-      steps = await runtime.eval(STEPS, vars, { latest: "conv1d-steps" });
-      clearProblem(message);
-      element.dataset.state = "done";
-      element.classList.remove("is-stale");
-      drawStep();
-    } catch (error) {
-      if (!showProblem(message, error)) return;
-      element.dataset.state = "error";
-      element.classList.add("is-stale");
-    }
-  };
+  const update = pythonUpdate(() => runtime.eval(STEPS, {
+    x: fieldText(inputs.x), w: fieldText(inputs.w), p: fieldText(inputs.p), s: fieldText(inputs.s), flip: flip.checked,
+  }, { latest: "conv1d-steps" }), (result) => {
+    steps = result;
+    drawStep();
+  }, { root: element, message });
 
   slider.addEventListener("input", () => {
     index = Number(slider.value);

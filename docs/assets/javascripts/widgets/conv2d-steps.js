@@ -12,8 +12,7 @@
  * products (data-i, data-j) of product (data-value, data-input, data-weight); sum
  * (data-value); message (Python's ValueError).
  */
-import { el, formatNumber, messageArea, updateOnInput } from "./basics-kit.js";
-import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
+import { el, fieldText, formatNumber, matrixGrid, messageArea, numberField, panel, pythonUpdate, updateOnInput } from "./kit.js";
 
 const MAX_SIZE = 10;
 const CODE = `from cnnlab import layer_demos
@@ -24,25 +23,25 @@ dict(layer_demos.conv2d_breakdown(X, W, p=p, s=s, flip=flip), input_shape=list(X
 const asText = (matrix) => matrix.map((row) => row.join(" ")).join("\n");
 
 function textArea(name, label, value, rows) {
-  const area = el("textarea", { testid: `input-${name}`, attrs: { name, rows, spellcheck: "false" } });
+  const area = el("textarea", { testid: `input-${name}`, name, rows, spellcheck: "false" });
   area.value = value;
-  return [area, el("label", { className: "cnnlab-layers__matrix-input" }, `${label} `, area)];
+  return [area, el("label", { class: "cnnlab-layers__matrix-input" }, `${label} `, area)];
 }
 
 CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
   const [xInput, xLabel] = textArea("X", "input X", asText(options.X), options.X.length);
   const [wInput, wLabel] = textArea("W", "kernel W", asText(options.W), options.W.length);
   form.append(xLabel, wLabel);
-  const pInput = numberField(form, { name: "p", label: "padding p", value: options.p ?? 0, min: 0 });
-  const sInput = numberField(form, { name: "s", label: "stride s", value: options.s ?? 1, min: 1 });
-  const flipInput = el("input", { testid: "input-flip", attrs: { type: "checkbox", name: "flip" } });
+  const pInput = numberField(form, { name: "p", label: "padding p", value: options.p ?? 0 });
+  const sInput = numberField(form, { name: "s", label: "stride s", value: options.s ?? 1 });
+  const flipInput = el("input", { testid: "input-flip", type: "checkbox", name: "flip" });
   flipInput.checked = options.flip ?? true;
   form.append(el("label", {}, flipInput, " flip the kernel (convolution)"));
 
-  const shape = el("p", { className: "cnnlab-layers__note", testid: "shape", attrs: { "aria-live": "polite" } });
-  const panels = el("div", { className: "cnnlab-layers__panels" });
-  const products = el("div", { className: "cnnlab-layers__products", testid: "products", attrs: { "aria-live": "polite" } });
+  const shape = el("p", { class: "cnnlab-layers__note", testid: "shape", "aria-live": "polite" });
+  const panels = el("div", { class: "cnnlab-layers__panels" });
+  const products = el("div", { class: "cnnlab-layers__products", testid: "products", "aria-live": "polite" });
   const message = messageArea();
   element.replaceChildren(form, message, shape, panels, products);
 
@@ -67,7 +66,7 @@ CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
       cell.dataset.selected = String(chosen);
       cell.setAttribute("aria-pressed", String(chosen));
     });
-    const grid = el("div", { className: "cnnlab-layers__grid cnnlab-layers__grid--products" });
+    const grid = el("div", { class: "cnnlab-layers__grid cnnlab-layers__grid--products" });
     grid.style.setProperty("--columns", m2);
     const terms = [];
     for (let u = 0; u < m1; u += 1) {
@@ -77,19 +76,19 @@ CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
         const product = result.products.get(i, j, u, v);
         terms.push(`${formatNumber(x)}·${formatNumber(w)}`);
         grid.append(el("span", {
-          className: "cnnlab-layers__product",
+          class: "cnnlab-layers__product",
           testid: "product",
-          attrs: { "data-value": product, "data-input": x, "data-weight": w },
+          "data-value": product, "data-input": x, "data-weight": w,
         }, el("small", { text: `${formatNumber(x)}·${formatNumber(w)}` }), el("span", { text: formatNumber(product) })));
       }
     }
     const value = result.output.get(i, j);
-    const sum = el("p", { className: "cnnlab-layers__sum", testid: "sum", attrs: { "data-value": value } },
+    const sum = el("p", { class: "cnnlab-layers__sum", testid: "sum", "data-value": value },
       `Y[${i}, ${j}] = ${terms.join(" + ")} = `, el("strong", { text: formatNumber(value) }));
     products.dataset.i = i;
     products.dataset.j = j;
     products.replaceChildren(
-      el("p", { className: "cnnlab-layers__note", text: `Window × ${flipInput.checked ? "rotated kernel" : "kernel"}, element by element:` }),
+      el("p", { class: "cnnlab-layers__note", text: `Window × ${flipInput.checked ? "rotated kernel" : "kernel"}, element by element:` }),
       grid,
       sum,
     );
@@ -129,9 +128,9 @@ CNNLab.widgets.register("conv2d-steps", (element, options, runtime) => {
     select(i, j);
   }
 
-  const update = runUpdates(element, () => runtime.eval(CODE, {
+  const update = pythonUpdate(() => runtime.eval(CODE, {
     x_text: xInput.value, w_text: wInput.value,
-    p: readNumber(pInput), s: readNumber(sInput), flip: flipInput.checked,
-  }, { latest: "conv2d-steps" }), render, message);
+    p: fieldText(pInput), s: fieldText(sInput), flip: flipInput.checked,
+  }, { latest: "conv2d-steps" }), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

@@ -29,12 +29,13 @@
  * A "cnnlab-draw-input" event on the element whose detail is 784 numbers (a 28×28 input,
  * row by row) shows the network's view of that input instead of the drawing.
  */
-import { h } from "./model-kit.js";
+import { el, problemText } from "./kit.js";
 import { blank, paintImage } from "./digit-paint.js";
 import { createNetworkView } from "./digit-network.js";
 
 const PAD = 280; // canvas pixels; on screen it may be smaller: the ink scales with it
 const PEN = 0.08 * PAD; // pen width, proportional to the canvas
+const UNDO_STEPS = 30; // snapshots kept for Undo (0.3 MB each)
 const KEY_STEP = PAD / 28; // the keyboard pen moves one input pixel per arrow key (Shift: finer)
 const STAGES = {
   ink: "the canvas's ink (alpha)",
@@ -46,17 +47,23 @@ const STAGES = {
 
 /** The drawing pad: a canvas that draws smooth strokes and reports when one ends. */
 function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
-  const canvas = h("canvas", {
+  const canvas = el("canvas", {
     class: "cnnlab-draw__canvas", testid: "digit-canvas", width: PAD, height: PAD, tabindex: "0",
     role: "application", "aria-label": "Drawing pad. Draw a digit with the mouse, a finger or a pen. " +
-      "Keyboard: arrow keys move the pen, Space puts it down or lifts it, Delete clears.",
+      "Keyboard: arrow keys move the pen, Space puts it down or lifts it, Delete or Backspace clears, " +
+      "Ctrl+Z undoes the last stroke or Clear.",
   });
-  const cursor = h("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
+  const cursor = el("div", { class: "cnnlab-draw__cursor", "aria-hidden": "true" });
   const context = canvas.getContext("2d", { willReadFrequently: true }); // read at each stroke end
   let recent = null; // the current stroke's last two points, or null between strokes
   let pointer = null; // the id of the pointer drawing
   const pen = { x: PAD / 2, y: PAD / 2, down: false }; // the keyboard's pen
   let inked = false;
+  const history = []; // what the canvas held before each stroke and each Clear: {image, inked}
+  function remember() {
+    history.push({ image: context.getImageData(0, 0, PAD, PAD), inked });
+    if (history.length > UNDO_STEPS) history.shift();
+  }
 
   const midpoint = (a, b) => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
   function setStyle() {
@@ -65,6 +72,7 @@ function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
   setStyle();
 
   function begin(point) {
+    remember();
     onStrokeStart();
     inked = true;
     recent = [point];
@@ -157,14 +165,27 @@ function createPad({ onStrokeStart, onStrokeEnd, onClearKey }) {
   moveCursor();
 
   return {
-    element: h("div", { class: "cnnlab-draw__pad" }, canvas, cursor,
-      h("p", { class: "cnnlab-draw__placeholder", "aria-hidden": "true" }, "draw a digit here")),
+    element: el("div", { class: "cnnlab-draw__pad" }, canvas, cursor,
+      el("p", { class: "cnnlab-draw__placeholder", "aria-hidden": "true" }, "draw a digit here")),
     canvas,
     get inked() {
       return inked;
     },
     pixels: () => context.getImageData(0, 0, PAD, PAD).data,
+    get canUndo() {
+      return history.length > 0;
+    },
+    /** Back to the canvas before the last stroke or Clear; false when there is none. */
+    undo() {
+      if (recent) end();
+      const last = history.pop();
+      if (!last) return false;
+      context.putImageData(last.image, 0, 0);
+      inked = last.inked;
+      return true;
+    },
     clear() {
+      if (inked) remember();
       context.clearRect(0, 0, PAD, PAD);
       inked = false;
       recent = null;
@@ -192,32 +213,34 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     },
     onClearKey: () => clear(),
   });
-  const clearButton = h("button", { type: "button", class: "cnnlab-button", testid: "clear", onclick: () => clear() }, "Clear");
+  const clearButton = el("button", { type: "button", class: "cnnlab-button", testid: "clear", onclick: () => clear() }, "Clear");
+  const undoButton = el("button", { type: "button", class: "cnnlab-button", testid: "undo", disabled: true,
+    title: "Undo the last stroke or Clear (Ctrl+Z)", onclick: () => undo() }, "Undo");
 
-  const prediction = h("output", { class: "cnnlab-draw__prediction", testid: "prediction", "aria-live": "polite" });
-  const message = h("p", { class: "cnnlab-draw__message", testid: "message", "aria-live": "polite" });
-  const latency = h("span", { testid: "latency-ms" }, "–");
-  const preprocessTime = h("span", {}, "–");
-  const bars = Array.from({ length: 10 }, (_, digit) => h("li", { "data-digit": digit },
-    h("span", { class: "cnnlab-draw__digit" }, String(digit)),
-    h("span", { class: "cnnlab-draw__bar" }, h("span", { class: "cnnlab-draw__bar-fill" })),
-    h("span", { class: "cnnlab-draw__number" }, "")));
-  const probabilities = h("ol", { class: "cnnlab-draw__probabilities", testid: "probabilities",
+  const prediction = el("output", { class: "cnnlab-draw__prediction", testid: "prediction", "aria-live": "polite" });
+  const message = el("p", { class: "cnnlab-draw__message", testid: "message", "aria-live": "polite" });
+  const latency = el("span", { testid: "latency-ms" }, "–");
+  const preprocessTime = el("span", {}, "–");
+  const bars = Array.from({ length: 10 }, (_, digit) => el("li", { "data-digit": digit },
+    el("span", { class: "cnnlab-draw__digit" }, String(digit)),
+    el("span", { class: "cnnlab-draw__bar" }, el("span", { class: "cnnlab-draw__bar-fill" })),
+    el("span", { class: "cnnlab-draw__number" }, "")));
+  const probabilities = el("ol", { class: "cnnlab-draw__probabilities", testid: "probabilities",
     "aria-label": "probability of each digit" }, bars);
 
-  const modelInput = h("canvas", { class: "cnnlab-draw__input", testid: "model-input", width: 28, height: 28,
+  const modelInput = el("canvas", { class: "cnnlab-draw__input", testid: "model-input", width: 28, height: 28,
     role: "img", "aria-label": "the 28×28 input the network sees" });
   blank(modelInput, 28, 28);
-  const stageFigures = h("div", { class: "cnnlab-draw__stages" });
-  const stages = h("details", { class: "cnnlab-draw__steps", testid: "preprocess-stages" },
-    h("summary", {}, "Step by step: from the drawing to the 28×28 input"), stageFigures);
+  const stageFigures = el("div", { class: "cnnlab-draw__stages" });
+  const stages = el("details", { class: "cnnlab-draw__steps", testid: "preprocess-stages" },
+    el("summary", {}, "Step by step: from the drawing to the 28×28 input"), stageFigures);
   stages.addEventListener("toggle", () => drawStages());
 
   // The network view (~500 elements) is built in a task after this one, so that neither task
   // (nor the page's rendering after each) is long while the page opens; it shows what came
   // meanwhile.
   let network = null;
-  const networkSlot = h("div");
+  const networkSlot = el("div");
   setTimeout(() => {
     network = createNetworkView();
     networkSlot.replaceWith(network.element);
@@ -226,17 +249,17 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   }, 0);
 
   element.replaceChildren(
-    h("div", { class: "cnnlab-draw" },
-      h("div", { class: "cnnlab-draw__left" }, pad.element,
-        h("div", { class: "cnnlab-draw__tools" }, clearButton,
-          h("span", { class: "cnnlab-draw__hint" }, "Draw with a mouse, finger or pen."))),
-      h("div", { class: "cnnlab-draw__right" },
-        h("div", { class: "cnnlab-draw__verdict" },
-          h("div", { class: "cnnlab-draw__answer" }, h("span", { class: "cnnlab-draw__label" }, "The network reads"), prediction),
-          h("figure", { class: "cnnlab-draw__seen" }, modelInput, h("figcaption", {}, "what it sees: 28×28"))),
+    el("div", { class: "cnnlab-draw" },
+      el("div", { class: "cnnlab-draw__left" }, pad.element,
+        el("div", { class: "cnnlab-draw__tools" }, clearButton, undoButton,
+          el("span", { class: "cnnlab-draw__hint" }, "Draw with a mouse, finger or pen; Ctrl+Z undoes."))),
+      el("div", { class: "cnnlab-draw__right" },
+        el("div", { class: "cnnlab-draw__verdict" },
+          el("div", { class: "cnnlab-draw__answer" }, el("span", { class: "cnnlab-draw__label" }, "The network reads"), prediction),
+          el("figure", { class: "cnnlab-draw__seen" }, modelInput, el("figcaption", {}, "what it sees: 28×28"))),
         message,
         probabilities,
-        h("p", { class: "cnnlab-draw__timing" }, "Forward pass ", latency, " ms, preprocessing ", preprocessTime,
+        el("p", { class: "cnnlab-draw__timing" }, "Forward pass ", latency, " ms, preprocessing ", preprocessTime,
           " ms: NumPy in this page."))),
     stages,
     networkSlot,
@@ -269,7 +292,7 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   function show(result, shownVersion, sent) {
     const received = performance.now();
     if (result.empty) {
-      showEmpty();
+      showEmpty(result.message); // Python says when there is too little ink to read
     } else {
       latest = result;
       const p = Array.from(result.probabilities.data);
@@ -298,19 +321,19 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
   function drawStages() {
     if (!stages.open) return;
     if (!latest || !latest.stages) {
-      stageFigures.replaceChildren(h("p", { class: "cnnlab-draw__note" }, "Draw a digit to see its preprocessing."));
+      stageFigures.replaceChildren(el("p", { class: "cnnlab-draw__note" }, "Draw a digit to see its preprocessing."));
       return;
     }
     stageFigures.replaceChildren(...Object.entries(latest.stages).map(([name, image], k) => {
       const [height, width] = image.shape;
-      const canvas = h("canvas", { width, height });
+      const canvas = el("canvas", { width, height });
       paintImage(canvas, image);
       const rem = 4.6 / Math.max(height, width); // the longer side 4.6 rem
       canvas.style.width = `${width * rem}rem`;
       canvas.style.height = `${height * rem}rem`;
-      return h("figure", { class: "cnnlab-draw__stage", "data-stage": name, "data-shape": `${height}×${width}` },
-        h("div", { class: "cnnlab-draw__stage-image" }, canvas),
-        h("figcaption", {}, `${k + 1}. ${STAGES[name] || name}`, h("br"), `${height}×${width}`));
+      return el("figure", { class: "cnnlab-draw__stage", "data-stage": name, "data-shape": `${height}×${width}` },
+        el("div", { class: "cnnlab-draw__stage-image" }, canvas),
+        el("figcaption", {}, `${k + 1}. ${STAGES[name] || name}`, el("br"), `${height}×${width}`));
     }));
   }
 
@@ -321,14 +344,24 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
       const result = await runtime.call(name, args, {}, { latest: "predict" });
       if (shownVersion >= clearedAt) show(result, shownVersion, sent);
     } catch (error) {
-      if (error.name === "SupersededError" || error.name === "StoppedError") return;
-      setState("error", error.name === "ValueError" ? error.message : `${error.name}: ${error.message}`);
+      const text = problemText(error);
+      if (text === null) return;
+      showEmpty(); // no stale prediction next to a drawing it is not of
+      setState("error", text);
     }
   }
 
+  /** What the pad says while Python is not ready: the runtime's state, in words. */
+  function waitingText() {
+    return runtime.state === "error"
+      ? "Python could not be loaded (see the status above): your digit is read once Retry succeeds."
+      : "Python is loading: your digit is read as soon as it is ready.";
+  }
+
   function predict() {
+    undoButton.disabled = !pad.canUndo;
     if (runtime.state !== "ready") {
-      setState("loading", "Python is loading: your digit is read as soon as it is ready.");
+      setState(runtime.state === "error" ? "error" : "loading", waitingText());
       return; // onReady predicts
     }
     if (!pad.inked) {
@@ -344,8 +377,24 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
     clearedAt = version;
     element.dataset.version = version;
     element.classList.remove("is-inked");
+    undoButton.disabled = !pad.canUndo;
     showEmpty();
   }
+
+  function undo() {
+    if (!pad.undo()) return;
+    version += 1;
+    clearedAt = version; // a result for the undone drawing is not shown
+    element.dataset.version = version;
+    element.classList.toggle("is-inked", pad.inked);
+    predict();
+  }
+  element.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z") {
+      event.preventDefault();
+      undo();
+    }
+  });
 
   element.addEventListener("cnnlab-draw-input", (event) => {
     version += 1;
@@ -360,7 +409,8 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
         network?.setOverview(overview);
         overviewGeneration = runtime.generation;
       } catch (error) {
-        if (error.name !== "StoppedError") setState("error", `${error.name}: ${error.message}`);
+        const text = problemText(error);
+        if (text !== null) setState("error", text);
         return;
       }
     }
@@ -369,5 +419,14 @@ CNNLab.widgets.register("digit-draw", (element, options, runtime) => {
 
   element.dataset.version = version;
   showEmpty(runtime.state === "ready" ? "Draw a digit" : "Draw a digit. Python is loading; it reads your digit once it is ready.");
-  return stopReady;
+  // The pad's words follow the runtime: loading, failed (Retry above), or ready again.
+  const stopStatus = runtime.onStatus(() => {
+    if (runtime.state === "error" || (runtime.state === "loading" && element.dataset.state !== "empty")) {
+      setState(runtime.state === "error" ? "error" : "loading", waitingText());
+    }
+  });
+  return () => {
+    stopReady();
+    stopStatus();
+  };
 });

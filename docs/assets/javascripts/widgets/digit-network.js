@@ -18,7 +18,7 @@
  *   fc1              fc1's 1024 activations after ReLU, 128 per row
  *   logits           ten items with data-digit and data-value
  */
-import { h } from "./model-kit.js";
+import { el } from "./kit.js";
 import { INFERNO, blank, maximum, paint, paintImage, signedBackground } from "./digit-paint.js";
 
 const BLOCKS = [
@@ -64,7 +64,7 @@ export function createNetworkView() {
   const blocks = BLOCKS.map((block) => {
     switches[block.name] = {};
     const variantButtons = block.variants.map((variant) => {
-      const button = h("button", {
+      const button = el("button", {
         type: "button", class: "cnnlab-draw__variant", "data-layer": variant.layer,
         "aria-pressed": String(variant === block.variants[0]),
         onclick: () => showVariant(block, variant.layer),
@@ -74,8 +74,8 @@ export function createNetworkView() {
     });
     const variantGrids = block.variants.map((variant, k) => {
       const buttons = Array.from({ length: CHANNELS[variant.layer] }, (_, channel) => {
-        const canvas = h("canvas", { width: variant.size, height: variant.size });
-        const button = h("button", {
+        const canvas = el("canvas", { width: variant.size, height: variant.size });
+        const button = el("button", {
           type: "button", class: "cnnlab-draw__map", testid: "map", "data-layer": variant.layer,
           "data-channel": channel, "aria-pressed": "false",
           "aria-label": `${NAMES[variant.layer]}, map ${channel + 1} of ${CHANNELS[variant.layer]}`,
@@ -84,45 +84,45 @@ export function createNetworkView() {
         blank(canvas, variant.size, variant.size);
         return { button, canvas };
       });
-      const grid = h("div", { class: `cnnlab-draw__maps cnnlab-draw__maps--${variant.layer}`, hidden: k > 0 },
+      const grid = el("div", { class: `cnnlab-draw__maps cnnlab-draw__maps--${variant.layer}`, hidden: k > 0 },
         buttons.map((b) => b.button));
       grids[variant.layer] = { grid, buttons };
       return grid;
     });
-    return h("section", { class: "cnnlab-draw__block", "aria-label": block.title },
-      h("div", { class: "cnnlab-draw__block-head" },
-        h("h3", { class: "cnnlab-draw__subtitle" }, block.title),
-        h("div", { class: "cnnlab-draw__switch", testid: "map-variant", role: "group",
+    return el("section", { class: "cnnlab-draw__block", "aria-label": block.title },
+      el("div", { class: "cnnlab-draw__block-head" },
+        el("h3", { class: "cnnlab-draw__subtitle" }, block.title),
+        el("div", { class: "cnnlab-draw__switch", testid: "map-variant", role: "group",
           "aria-label": `${block.name}: which maps` }, variantButtons)),
-      h("p", { class: "cnnlab-draw__note" }, block.note),
+      el("p", { class: "cnnlab-draw__note" }, block.note),
       variantGrids);
   });
 
   // --- the selected map -------------------------------------------------------------------
-  const zoomCanvas = h("canvas", { width: 28, height: 28 });
-  const cellMark = h("div", { class: "cnnlab-draw__cell", "aria-hidden": "true" });
-  const zoom = h("div", {
+  const zoomCanvas = el("canvas", { width: 28, height: 28 });
+  const cellMark = el("div", { class: "cnnlab-draw__cell", "aria-hidden": "true" });
+  const zoom = el("div", {
     class: "cnnlab-draw__zoom", testid: "map-detail", tabindex: "0", role: "application",
     "aria-label": "Selected feature map: arrow keys choose a cell",
   }, zoomCanvas, cellMark);
-  const zoomTitle = h("p", { class: "cnnlab-draw__detail-title" });
-  const inputCanvas = h("canvas", { width: 28, height: 28 });
-  const field = h("div", { class: "cnnlab-draw__field", testid: "receptive-field", "aria-hidden": "true" });
-  const fieldText = h("p", { class: "cnnlab-draw__caption" });
-  const kernelGrid = h("div", { class: "cnnlab-draw__kernel", testid: "kernel" });
-  const kernelText = h("p", { class: "cnnlab-draw__caption" });
+  const zoomTitle = el("p", { class: "cnnlab-draw__detail-title" });
+  const inputCanvas = el("canvas", { width: 28, height: 28 });
+  const field = el("div", { class: "cnnlab-draw__field", testid: "receptive-field", "aria-hidden": "true" });
+  const fieldText = el("p", { class: "cnnlab-draw__caption" });
+  const kernelGrid = el("div", { class: "cnnlab-draw__kernel", testid: "kernel" });
+  const kernelText = el("p", { class: "cnnlab-draw__caption" });
   blank(zoomCanvas, 28, 28);
   blank(inputCanvas, 28, 28);
-  const detail = h("section", { class: "cnnlab-draw__detail", "aria-label": "Selected feature map" },
+  const detail = el("section", { class: "cnnlab-draw__detail", "aria-label": "Selected feature map" },
     zoomTitle,
-    h("div", { class: "cnnlab-draw__detail-body" },
-      h("figure", { class: "cnnlab-draw__figure" }, zoom,
-        h("figcaption", {}, "the map: select a cell")),
-      h("figure", { class: "cnnlab-draw__figure" },
-        h("div", { class: "cnnlab-draw__input-frame" }, inputCanvas, field),
-        h("figcaption", {}, fieldText)),
-      h("figure", { class: "cnnlab-draw__figure cnnlab-draw__figure--kernel" }, kernelGrid,
-        h("figcaption", {}, kernelText))));
+    el("div", { class: "cnnlab-draw__detail-body" },
+      el("figure", { class: "cnnlab-draw__figure" }, zoom,
+        el("figcaption", {}, "the map: select a cell")),
+      el("figure", { class: "cnnlab-draw__figure" },
+        el("div", { class: "cnnlab-draw__input-frame" }, inputCanvas, field),
+        el("figcaption", {}, fieldText)),
+      el("figure", { class: "cnnlab-draw__figure cnnlab-draw__figure--kernel" }, kernelGrid,
+        el("figcaption", {}, kernelText))));
 
   zoom.addEventListener("pointerdown", (event) => {
     const box = zoomCanvas.getBoundingClientRect();
@@ -141,24 +141,24 @@ export function createNetworkView() {
   });
 
   // --- fc1 and the logits -----------------------------------------------------------------
-  const fc1Canvas = h("canvas", { class: "cnnlab-draw__strip", testid: "fc1", width: FC1_COLUMNS, height: 1024 / FC1_COLUMNS,
+  const fc1Canvas = el("canvas", { class: "cnnlab-draw__strip", testid: "fc1", width: FC1_COLUMNS, height: 1024 / FC1_COLUMNS,
     role: "img", "aria-label": "fc1: 1024 activations after ReLU" });
   blank(fc1Canvas, 1024 / FC1_COLUMNS, FC1_COLUMNS);
-  const logitItems = Array.from({ length: 10 }, (_, digit) => h("li", { "data-digit": digit },
-    h("span", { class: "cnnlab-draw__digit" }, String(digit)),
-    h("span", { class: "cnnlab-draw__signed" }, h("span", { class: "cnnlab-draw__signed-fill" })),
-    h("span", { class: "cnnlab-draw__number" }, "")));
-  const logits = h("ol", { class: "cnnlab-draw__logits", testid: "logits", "aria-label": "logits" }, logitItems);
-  const dense = h("section", { class: "cnnlab-draw__dense", "aria-label": "Fully connected layers" },
-    h("h3", { class: "cnnlab-draw__subtitle" }, "fc1: 1024 units"),
-    h("p", { class: "cnnlab-draw__note" },
+  const logitItems = Array.from({ length: 10 }, (_, digit) => el("li", { "data-digit": digit },
+    el("span", { class: "cnnlab-draw__digit" }, String(digit)),
+    el("span", { class: "cnnlab-draw__signed" }, el("span", { class: "cnnlab-draw__signed-fill" })),
+    el("span", { class: "cnnlab-draw__number" }, "")));
+  const logits = el("ol", { class: "cnnlab-draw__logits", testid: "logits", "aria-label": "logits" }, logitItems);
+  const dense = el("section", { class: "cnnlab-draw__dense", "aria-label": "Fully connected layers" },
+    el("h3", { class: "cnnlab-draw__subtitle" }, "fc1: 1024 units"),
+    el("p", { class: "cnnlab-draw__note" },
       "The 64 pooled 7×7 maps, flattened to 3136 numbers, feed 1024 units; their activations after ReLU, 128 per row:"),
     fc1Canvas,
-    h("h3", { class: "cnnlab-draw__subtitle" }, "fc2: the logits"),
-    h("p", { class: "cnnlab-draw__note" }, "Ten scores, one per digit; softmax turns them into the probabilities above."),
+    el("h3", { class: "cnnlab-draw__subtitle" }, "fc2: the logits"),
+    el("p", { class: "cnnlab-draw__note" }, "Ten scores, one per digit; softmax turns them into the probabilities above."),
     logits);
 
-  const element = h("div", { class: "cnnlab-draw__network", testid: "feature-maps" }, blocks, detail, dense);
+  const element = el("div", { class: "cnnlab-draw__network", testid: "feature-maps" }, blocks, detail, dense);
 
   // --- behaviour --------------------------------------------------------------------------
   function showVariant(block, layer) {
@@ -246,7 +246,7 @@ export function createNetworkView() {
     const kernels = overview.kernels;
     const values = Array.from(kernels.data.subarray(channel * 25, channel * 25 + 25));
     const scale = Math.max(...values.map(Math.abs));
-    kernelGrid.replaceChildren(...values.map((value) => h("span", {
+    kernelGrid.replaceChildren(...values.map((value) => el("span", {
       class: "cnnlab-draw__weight", "data-value": value, title: value.toFixed(4),
       style: `background: ${signedBackground(value, scale)}`,
     }, value.toFixed(2))));

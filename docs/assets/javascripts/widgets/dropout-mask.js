@@ -7,24 +7,23 @@
  * unit: data-row, data-col, data-value, data-kept); kept, scale, mean-before, mean-after,
  * mean-masks, inference (data-value); message (Python's ValueError).
  */
-import { el, formatNumber, messageArea, updateOnInput } from "./basics-kit.js";
-import { matrixGrid, panel, runUpdates } from "./layers-kit.js";
+import { el, formatNumber, matrixGrid, messageArea, panel, pythonUpdate, updateOnInput } from "./kit.js";
 
 CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
   const pInput = el("input", {
     testid: "input-p",
-    attrs: { type: "range", name: "p", min: 0, max: 0.95, step: 0.05, "aria-label": "drop probability p" },
+    type: "range", name: "p", min: 0, max: 0.95, step: 0.05, "aria-label": "drop probability p_drop",
   });
   pInput.value = options.p ?? 0.5;
   const pValue = el("output", { testid: "p-value" });
-  const reroll = el("button", { className: "cnnlab-button", text: "New mask", testid: "reroll", attrs: { type: "button" } });
-  form.append(el("label", {}, "drop rate p ", pInput, " ", pValue), reroll);
+  const reroll = el("button", { class: "cnnlab-button", text: "New mask", testid: "reroll", type: "button" });
+  form.append(el("label", {}, "drop rate p_drop ", pInput, " ", pValue), reroll);
 
-  const panels = el("div", { className: "cnnlab-layers__panels cnnlab-layers__panels--units" });
-  const facts = el("dl", { className: "cnnlab-layers__facts" });
+  const panels = el("div", { class: "cnnlab-layers__panels cnnlab-layers__panels--units" });
+  const facts = el("dl", { class: "cnnlab-layers__facts" });
   const values = {};
-  [["kept", "units kept"], ["scale", "kept units × 1 / (1 − p)"], ["mean-before", "mean activation"],
+  [["kept", "units kept"], ["scale", "kept units × 1 / (1 − p_drop)"], ["mean-before", "mean activation"],
     ["mean-after", "mean after this mask"], ["mean-masks", "mean over many masks"],
     ["inference", "at inference"]].forEach(([testid, label]) => {
     values[testid] = el("dd", { testid });
@@ -67,12 +66,12 @@ CNNLab.widgets.register("dropout-mask", (element, options, runtime) => {
       d.inference_is_input ? "no unit dropped, nothing scaled: h itself" : "not h (unexpected)");
   }
 
-  const update = runUpdates(element, () => runtime.call(
+  const update = pythonUpdate(() => runtime.call(
     "cnnlab.layer_demos.dropout_demo",
     [Number(pInput.value)],
     { seed, shape: [options.rows ?? 8, options.cols ?? 8] },
     { latest: "dropout-mask" },
-  ), render, message);
+  ), render, { root: element, message });
   reroll.addEventListener("click", () => {
     seed += 1;
     update();

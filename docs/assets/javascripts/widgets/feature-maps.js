@@ -13,7 +13,7 @@
  *   (data-digit, data-probability), input-image (canvas), kernels / conv1 / conv2 (panels,
  *   data-shape), kernel / conv1-map / conv2-map (canvases: data-index, data-min, data-max).
  */
-import { clearProblem, el, messageArea, paint, showProblem, slice2d } from "./basics-kit.js";
+import { el, messageArea, paint, pythonUpdate, slice2d } from "./kit.js";
 
 const PANELS = {
   input: "Input",
@@ -26,37 +26,37 @@ CNNLab.widgets.register("feature-maps", (element, options, runtime) => {
   const shown = options.panels ?? Object.keys(PANELS);
   let digit = options.digit ?? 3;
   const buttons = Array.from({ length: 10 }, (_, d) => {
-    const button = el("button", { className: "cnnlab-button cnnlab-maps__digit", testid: `digit-${d}`, text: String(d),
-      attrs: { type: "button", "aria-label": `draw the digit ${d}` } });
+    const button = el("button", { class: "cnnlab-button cnnlab-maps__digit", testid: `digit-${d}`, text: String(d),
+      type: "button", "aria-label": `draw the digit ${d}` });
     button.addEventListener("click", () => {
       digit = d;
       update();
     });
     return button;
   });
-  const slant = el("input", { testid: "slant", attrs: { type: "range", min: "-0.4", max: "0.4", step: "0.05", "aria-label": "slant of the digit" } });
+  const slant = el("input", { testid: "slant", type: "range", min: "-0.4", max: "0.4", step: "0.05", "aria-label": "slant of the digit" });
   slant.value = options.slant ?? 0;
   const needsDigit = shown.some((name) => name !== "kernels");
-  const controls = el("div", { className: "cnnlab-maps__controls" },
+  const controls = el("div", { class: "cnnlab-maps__controls" },
     el("span", { text: "digit " }), ...buttons, el("label", {}, "slant ", slant));
   const message = messageArea();
-  const prediction = el("p", { className: "cnnlab-maps__prediction", testid: "prediction", attrs: { "aria-live": "polite" } });
+  const prediction = el("p", { class: "cnnlab-maps__prediction", testid: "prediction", "aria-live": "polite" });
 
   const panels = {};
   const sections = shown.map((name) => {
-    const body = el("div", { className: `cnnlab-maps__grid cnnlab-maps__grid--${name}`, testid: name === "input" ? undefined : name });
+    const body = el("div", { class: `cnnlab-maps__grid cnnlab-maps__grid--${name}`, testid: name === "input" ? undefined : name });
     panels[name] = body;
-    return el("figure", { className: `cnnlab-maps__panel cnnlab-maps__panel--${name}` }, el("figcaption", { text: PANELS[name] }), body);
+    return el("figure", { class: `cnnlab-maps__panel cnnlab-maps__panel--${name}` }, el("figcaption", { text: PANELS[name] }), body);
   });
   element.replaceChildren(...(needsDigit ? [controls] : []), message,
-    ...(needsDigit ? [prediction] : []), el("div", { className: "cnnlab-maps__panels" }, ...sections));
+    ...(needsDigit ? [prediction] : []), el("div", { class: "cnnlab-maps__panels" }, ...sections));
 
   // Pointing at kernel c or conv1 map c marks both.
   const partners = (channel, on) => {
     element.querySelectorAll(`[data-channel="${channel}"]`).forEach((node) => node.classList.toggle("is-partner", on));
   };
   const canvas = (testid, index, label) => {
-    const node = el("canvas", { className: "cnnlab-maps__map", testid, attrs: { role: "img", "aria-label": label } });
+    const node = el("canvas", { class: "cnnlab-maps__map", testid, role: "img", "aria-label": label });
     node.dataset.index = index;
     if (testid !== "conv2-map") {
       node.dataset.channel = index;
@@ -75,14 +75,10 @@ CNNLab.widgets.register("feature-maps", (element, options, runtime) => {
     [...body.children].forEach((node, c) => paint(node, slice2d(array, c), { signed: true }));
   };
 
-  async function update() {
-    buttons.forEach((button, d) => button.setAttribute("aria-pressed", String(d === digit)));
-    element.dataset.state = "running";
-    try {
-      const result = await runtime.call("cnnlab.explain.digit_feature_maps", [digit, Number(slant.value)], {}, { latest: "maps" });
-      clearProblem(message);
+  const compute = pythonUpdate(() => runtime.call("cnnlab.explain.digit_feature_maps", [digit, Number(slant.value)], {},
+    { latest: "maps" }), (result) => {
       if (panels.input) {
-        const image = panels.input.firstChild || el("canvas", { className: "cnnlab-maps__map cnnlab-maps__map--input", testid: "input-image", attrs: { role: "img", "aria-label": "the digit, 28×28 pixels" } });
+        const image = panels.input.firstChild || el("canvas", { class: "cnnlab-maps__map cnnlab-maps__map--input", testid: "input-image", role: "img", "aria-label": "the digit, 28×28 pixels" });
         panels.input.replaceChildren(image);
         paint(image, result.image);
       }
@@ -93,11 +89,10 @@ CNNLab.widgets.register("feature-maps", (element, options, runtime) => {
       prediction.dataset.digit = result.prediction;
       prediction.dataset.probability = probability.toFixed(4);
       prediction.textContent = `The network reads this drawing as ${result.prediction} (probability ${probability.toFixed(3)}).`;
-      element.dataset.state = "done";
-    } catch (error) {
-      if (!showProblem(message, error)) return;
-      element.dataset.state = "error";
-    }
+  }, { root: element, message });
+  function update() {
+    buttons.forEach((button, d) => button.setAttribute("aria-pressed", String(d === digit)));
+    compute();
   }
   slant.addEventListener("input", update);
   runtime.onReady(update);

@@ -12,21 +12,21 @@
  * stable (value cells: text as NumPy prints it, data-value the exact number), problems,
  * status (<output>: data-state running/done/error, Python's message on bad input).
  */
-import { formatNumber, h, show } from "./model-kit.js";
+import { el, fieldText, formatNumber, pythonUpdate } from "./kit.js";
 
 const LIMIT = 1000;
 const OTHER_LOGITS = [0.8, 2.1]; // the chapter's logits after z0
 const PRESETS = [-1000, -710, -37, 0.8, 37, 710, 1000];
 const ROWS = {
   binary: [
-    ["probability", "p = σ(z)"],
-    ["naive", "naive: −[t log p + (1 − t) log(1 − p)]"],
-    ["clamped", "from p, logs clamped at −100 (PyTorch BCELoss)"],
+    ["probability", "ŷ = σ(z)"],
+    ["naive", "naive: −[t log ŷ + (1 − t) log(1 − ŷ)]"],
+    ["clamped", "from ŷ, logs clamped at −100 (PyTorch BCELoss)"],
     ["stable", "stable, from z: max(z, 0) − z t + log(1 + e^−|z|)"],
   ],
   categorical: [
-    ["probabilities", "p = softmax(z), naive"],
-    ["naive", "naive: −log p_t"],
+    ["probabilities", "ŷ = softmax(z), naive"],
+    ["naive", "naive: −log ŷ_t"],
     ["stable", "stable: −z_t + log-sum-exp(z)"],
   ],
 };
@@ -38,39 +38,39 @@ const toPosition = (z) => Math.sign(z) * Math.round((LIMIT * Math.log1p(Math.min
 CNNLab.widgets.register("loss-stability", (element, options, runtime) => {
   const kind = options.kind === "categorical" ? "categorical" : "binary";
   const start = Number(options.logit ?? 0);
-  const slider = h("input", {
+  const slider = el("input", {
     type: "range", min: -LIMIT, max: LIMIT, step: 1, value: toPosition(start), testid: "logit-slider",
     "aria-label": kind === "binary" ? "logit z (logarithmic slider)" : "logit z0 (logarithmic slider)",
   });
-  const number = h("input", { type: "number", step: "any", value: start, testid: "logit" });
+  const number = el("input", { type: "number", step: "any", value: start, testid: "logit" });
   const classes = kind === "binary" ? [1, 0] : [0, 1, 2];
-  const target = h("select", { testid: "target" },
-    classes.map((c) => h("option", { value: c, selected: c === Number(options.target ?? classes[0]) }, String(c))));
-  const presets = PRESETS.map((value) => h("button", {
+  const target = el("select", { testid: "target" },
+    classes.map((c) => el("option", { value: c, selected: c === Number(options.target ?? classes[0]) }, String(c))));
+  const presets = PRESETS.map((value) => el("button", {
     type: "button", class: "cnnlab-button", testid: "preset", "data-value": value,
     onclick: () => { number.value = value; slider.value = toPosition(value); update(); },
   }, String(value)));
 
   const cells = {};
-  const table = h("table", { class: "cnnlab-loss__table" },
-    h("tbody", {}, ROWS[kind].map(([key, label]) => {
-      cells[key] = h("td", { testid: key, class: "cnnlab-loss__value" });
-      return h("tr", {}, h("th", { scope: "row" }, label), cells[key]);
+  const table = el("table", { class: "cnnlab-loss__table" },
+    el("tbody", {}, ROWS[kind].map(([key, label]) => {
+      cells[key] = el("td", { testid: key, class: "cnnlab-loss__value" });
+      return el("tr", {}, el("th", { scope: "row" }, label), cells[key]);
     })));
-  const problems = h("p", { testid: "problems", class: "cnnlab-loss__problems", "aria-live": "polite" });
-  const status = h("output", { testid: "status", "aria-live": "polite" });
+  const problems = el("p", { testid: "problems", class: "cnnlab-loss__problems", "aria-live": "polite" });
+  const status = el("output", { testid: "status", "aria-live": "polite" });
   const logitLabel = kind === "binary" ? "logit z " : "logit z0 ";
   element.replaceChildren(
-    h("div", { class: "cnnlab-form cnnlab-loss__controls" },
-      h("label", { class: "cnnlab-loss__slider" }, logitLabel, slider),
-      h("label", {}, "z = ", number),
-      h("label", {}, kind === "binary" ? "target t " : "true class t ", target)),
-    h("div", { class: "cnnlab-loss__presets", role: "group", "aria-label": "preset logits" }, "Try ", presets),
+    el("div", { class: "cnnlab-form cnnlab-loss__controls" },
+      el("label", { class: "cnnlab-loss__slider" }, logitLabel, slider),
+      el("label", {}, "z = ", number),
+      el("label", {}, kind === "binary" ? "target t " : "true class t ", target)),
+    el("div", { class: "cnnlab-loss__presets", role: "group", "aria-label": "preset logits" }, "Try ", presets),
     table, problems, status,
   );
 
   const setValue = (cell, value) => {
-    cell.textContent = formatNumber(value);
+    cell.textContent = formatNumber(value, 4);
     cell.dataset.value = String(value);
     cell.classList.toggle("cnnlab-loss__value--bad", !Number.isFinite(value));
   };
@@ -80,7 +80,7 @@ CNNLab.widgets.register("loss-stability", (element, options, runtime) => {
       setValue(cells.probability, result.probability);
       setValue(cells.clamped, result.clamped);
     } else {
-      cells.probabilities.textContent = `[${result.probabilities.map((p) => formatNumber(p)).join(", ")}]`;
+      cells.probabilities.textContent = `[${result.probabilities.map((p) => formatNumber(p, 4)).join(", ")}]`;
       cells.probabilities.dataset.value = JSON.stringify(result.probabilities.map(String));
     }
     setValue(cells.naive, result.naive);
@@ -90,14 +90,13 @@ CNNLab.widgets.register("loss-stability", (element, options, runtime) => {
       : "Both paths agree: no overflow, no log 0, no rounding trouble.";
   };
 
-  const update = () => {
-    const z = number.valueAsNumber; // NaN when the field is empty or not a number
+  const update = pythonUpdate(() => {
+    const z = fieldText(number); // "" when the field is empty or not a number: Python says so
     const t = Number(target.value);
-    const request = kind === "binary"
+    return kind === "binary"
       ? runtime.call("cnnlab.stability.binary_losses", [z, t], {}, { latest: element })
       : runtime.call("cnnlab.stability.categorical_losses", [[z, ...OTHER_LOGITS], t], {}, { latest: element });
-    show(status, request, render);
-  };
+  }, render, { root: element, message: status });
 
   slider.addEventListener("input", () => { number.value = toLogit(Number(slider.value)); update(); });
   number.addEventListener("input", () => {

@@ -9,8 +9,7 @@
  * reroll (button); digit (canvas); chart (SVG) with class-row per class (data-class,
  * data-low, data-mean, data-high, data-inference, data-votes); summary; message.
  */
-import { el, formatNumber, messageArea, paint, updateOnInput } from "./basics-kit.js";
-import { numberField, readNumber, runUpdates, svg } from "./layers-kit.js";
+import { el, fieldText, formatNumber, messageArea, numberField, paint, pythonUpdate, svg, updateOnInput } from "./kit.js";
 
 const CODE = `from cnnlab import layer_demos
 layer_demos.mc_dropout_summary(first, second, mix, passes=passes, seed=seed)`;
@@ -19,34 +18,34 @@ const WIDTH = 290; // chart width of probability 0..1
 const ROW = 20;
 
 function digitSelect(name, label, value) {
-  const select = el("select", { testid: `input-${name}`, attrs: { name } },
-    ...Array.from({ length: 10 }, (_, d) => el("option", { text: String(d), attrs: { value: d } })));
+  const select = el("select", { testid: `input-${name}`, name },
+    ...Array.from({ length: 10 }, (_, d) => el("option", { text: String(d), value: d })));
   select.value = value;
   return [select, el("label", {}, `${label} `, select)];
 }
 
 CNNLab.widgets.register("mc-dropout", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
   const [first, firstLabel] = digitSelect("first", "blend of", options.first ?? 3);
   const [second, secondLabel] = digitSelect("second", "and", options.second ?? 5);
   const mix = el("input", {
     testid: "input-mix",
-    attrs: { type: "range", name: "mix", min: 0, max: 1, step: 0.05, "aria-label": "share of the second digit" },
+    type: "range", name: "mix", min: 0, max: 1, step: 0.05, "aria-label": "share of the second digit",
   });
   mix.value = options.mix ?? 0.5;
   const mixValue = el("output", { testid: "mix-value" });
   form.append(firstLabel, secondLabel, el("label", {}, "mix ", mix, " ", mixValue));
-  const passes = numberField(form, { name: "passes", label: "passes", value: options.passes ?? 30, min: 1, max: 1000 });
-  const reroll = el("button", { className: "cnnlab-button", text: "New masks", testid: "reroll", attrs: { type: "button" } });
+  const passes = numberField(form, { name: "passes", label: "passes", value: options.passes ?? 30 });
+  const reroll = el("button", { class: "cnnlab-button", text: "New masks", testid: "reroll", type: "button" });
   form.append(reroll);
 
-  const digit = el("canvas", { className: "cnnlab-layers__digit", testid: "digit", attrs: { "aria-label": "the digit the network sees" } });
+  const digit = el("canvas", { class: "cnnlab-layers__digit", testid: "digit", "aria-label": "the digit the network sees" });
   const chart = svg("svg", { class: "cnnlab-layers__svg cnnlab-layers__chart", viewBox: `0 0 ${LEFT + WIDTH + 60} ${10 * ROW + 24}`, role: "img" });
   chart.dataset.testid = "chart";
-  const summary = el("p", { className: "cnnlab-layers__note", testid: "summary", attrs: { "aria-live": "polite" } });
+  const summary = el("p", { class: "cnnlab-layers__note", testid: "summary", "aria-live": "polite" });
   const message = messageArea();
   element.replaceChildren(form, message,
-    el("div", { className: "cnnlab-layers__panels" }, digit, chart), summary);
+    el("div", { class: "cnnlab-layers__panels" }, digit, chart), summary);
   let seed = 0;
 
   function drawChart(s) {
@@ -86,10 +85,10 @@ CNNLab.widgets.register("mc-dropout", (element, options, runtime) => {
       + "Bars: lowest to highest probability over the passes; dot: their mean; tick: dropout off.";
   }
 
-  const update = runUpdates(element, () => runtime.eval(CODE, {
+  const update = pythonUpdate(() => runtime.eval(CODE, {
     first: Number(first.value), second: Number(second.value), mix: Number(mix.value),
-    passes: readNumber(passes), seed,
-  }, { latest: "mc-dropout" }), render, message);
+    passes: fieldText(passes), seed,
+  }, { latest: "mc-dropout" }), render, { root: element, message });
   reroll.addEventListener("click", () => {
     seed += 1;
     update();

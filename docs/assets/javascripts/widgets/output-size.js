@@ -2,7 +2,7 @@
  * output-size: the output size of a 1-D convolution, o = floor((n + 2p - m) / s) + 1, from
  * cnnlab.signal.output_size, next to what cnnlab.signal.conv1d really returns for a ramp input
  * x = [1, 2, ..., n] and the kernel w = [1, 1, ..., 1] (each output is the sum of its window).
- * Invalid input shows cnnlab's ValueError next to the widget.
+ * Invalid input shows cnnlab's ValueError next to the widget; cnnlab.bounds says what may be typed.
  *
  * Options (the ```widget block): n, m, p, s.
  * data-testid: input-n, input-m, input-p, input-s; result (the formula and o, or the error);
@@ -10,7 +10,7 @@
  *   data-match), windows (where the windows start in the padded input), values (the first
  *   outputs), details (the box holding the last four).
  */
-import { el, formatNumber, showProblem, updateOnInput } from "./basics-kit.js";
+import { el, fieldText, formatNumber, numberField, pythonUpdate, updateOnInput } from "./kit.js";
 
 const FIELDS = [
   ["n", "input size n"],
@@ -34,22 +34,11 @@ const listed = (array, total) => {
 };
 
 CNNLab.widgets.register("output-size", (element, options, runtime) => {
-  const form = document.createElement("form");
-  form.className = "cnnlab-form";
-  const inputs = FIELDS.map(([name, label]) => {
-    const field = document.createElement("label");
-    const input = document.createElement("input");
-    input.type = "number";
-    input.name = name;
-    input.value = options[name] ?? (name === "s" ? 1 : 0);
-    input.dataset.testid = `input-${name}`;
-    field.append(`${label} `, input);
-    form.append(field);
-    return input;
-  });
-  const result = document.createElement("output");
-  result.dataset.testid = "result";
-  result.setAttribute("aria-live", "polite");
+  const form = el("form", { class: "cnnlab-form" });
+  const inputs = FIELDS.map(([name, label]) => numberField(form, {
+    name, label, value: options[name] ?? (name === "s" ? 1 : 0),
+  }));
+  const result = el("output", { testid: "result", "aria-live": "polite" });
   const shape = el("code", { testid: "shape" });
   const match = el("span", { testid: "match" });
   const windows = el("span", { testid: "windows" });
@@ -60,7 +49,7 @@ CNNLab.widgets.register("output-size", (element, options, runtime) => {
     el("li", {}, "y = [", values, "]"),
   ];
   const note = el("li", { testid: "note" });
-  const details = el("ul", { className: "cnnlab-size__details", testid: "details" }, ...items, note);
+  const details = el("ul", { class: "cnnlab-size__details", testid: "details" }, ...items, note);
   element.replaceChildren(form, result, details);
 
   const show = (text) => {
@@ -80,25 +69,18 @@ CNNLab.widgets.register("output-size", (element, options, runtime) => {
   };
   show("running the convolution…");
 
-  const update = async () => {
-    const [n, m, p, s] = inputs.map((input) => Number(input.value));
-    result.dataset.state = "running";
-    try {
-      const o = await runtime.call("cnnlab.signal.output_size", [n, m], { p, s }, { latest: "size" });
-      result.textContent = `o = ⌊(${n} + 2·${p} − ${m}) / ${s}⌋ + 1 = ${o}`;
-      result.dataset.state = "done";
-      element.classList.remove("is-stale");
-      if (n + 2 * p > MAX_RUN) {
-        show(`The convolution itself is run here for n + 2p ≤ ${MAX_RUN}.`);
-        return;
-      }
-      const run = await runtime.eval(RUN, { n, m, p, s, shown: SHOWN }, { latest: "size-run" });
-      showRun(run, o);
-    } catch (error) {
-      if (!showProblem(result, error)) return;
-      result.dataset.state = "error";
-      element.classList.add("is-stale");
-    }
-  };
+  const update = pythonUpdate(async () => {
+    const typed = Object.fromEntries(inputs.map((input) => [input.name, fieldText(input)]));
+    const fields = await runtime.call("cnnlab.bounds.check", ["output-size"], typed, { latest: "size-fields" });
+    const { n, m, p, s } = fields;
+    const o = await runtime.call("cnnlab.signal.output_size", [n, m], { p, s }, { latest: "size" });
+    const run = n + 2 * p > MAX_RUN ? null
+      : await runtime.eval(RUN, { n, m, p, s, shown: SHOWN }, { latest: "size-run" });
+    return { fields, o, run };
+  }, ({ fields: { n, m, p, s }, o, run }) => {
+    result.textContent = `o = ⌊(${n} + 2·${p} − ${m}) / ${s}⌋ + 1 = ${o}`;
+    if (run) showRun(run, o);
+    else show(`The convolution itself is run here for n + 2p ≤ ${MAX_RUN}.`);
+  }, { root: element, message: result });
   updateOnInput(form, update, runtime);
 });

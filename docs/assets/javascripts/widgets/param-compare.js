@@ -8,8 +8,7 @@
  * conv-total, fc-total (text with the formula; data-value the count); ratio (data-value);
  * conv-bar, fc-bar (data-width in %); message (Python's ValueError).
  */
-import { el, messageArea, updateOnInput } from "./basics-kit.js";
-import { numberField, readNumber, runUpdates } from "./layers-kit.js";
+import { el, fieldText, messageArea, numberField, pythonUpdate, updateOnInput } from "./kit.js";
 
 const FIELDS = [
   ["n1", "image n₁", 28], ["n2", "n₂", 28], ["m1", "kernel m₁", 5], ["m2", "m₂", 5],
@@ -18,21 +17,21 @@ const FIELDS = [
 const count = (value) => Number(value).toLocaleString("en-US");
 
 CNNLab.widgets.register("param-compare", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
   const inputs = Object.fromEntries(FIELDS.map(([name, label, value]) => [
-    name, numberField(form, { name, label, value: options[name] ?? value, min: 1 }),
+    name, numberField(form, { name, label, value: options[name] ?? value }),
   ]));
-  const shape = el("p", { className: "cnnlab-layers__note", testid: "output-shape" });
+  const shape = el("p", { class: "cnnlab-layers__note", testid: "output-shape" });
   const rows = {};
-  const table = el("div", { className: "cnnlab-layers__bars" });
+  const table = el("div", { class: "cnnlab-layers__bars" });
   [["conv", "convolution layer"], ["fc", "fully connected layer"]].forEach(([key, label]) => {
     const total = el("span", { testid: `${key}-total` });
-    const bar = el("span", { className: `cnnlab-layers__bar cnnlab-layers__bar--${key}`, testid: `${key}-bar` });
+    const bar = el("span", { class: `cnnlab-layers__bar cnnlab-layers__bar--${key}`, testid: `${key}-bar` });
     rows[key] = { total, bar };
-    table.append(el("div", { className: "cnnlab-layers__bar-row" },
-      el("strong", { text: label }), el("span", { className: "cnnlab-layers__bar-track" }, bar), total));
+    table.append(el("div", { class: "cnnlab-layers__bar-row" },
+      el("strong", { text: label }), el("span", { class: "cnnlab-layers__bar-track" }, bar), total));
   });
-  const ratio = el("p", { className: "cnnlab-layers__verdict", testid: "ratio", attrs: { "aria-live": "polite" } });
+  const ratio = el("p", { class: "cnnlab-layers__verdict", testid: "ratio", "aria-live": "polite" });
   const message = messageArea();
   element.replaceChildren(form, message, shape, table, ratio);
 
@@ -58,11 +57,11 @@ CNNLab.widgets.register("param-compare", (element, options, runtime) => {
       : `Here the convolution needs more parameters (${c.ratio.toPrecision(2)} times as many for the fully connected layer).`;
   }
 
-  const update = runUpdates(element, () => runtime.call(
+  const update = pythonUpdate(() => runtime.call(
     "cnnlab.layer_demos.parameter_comparison",
-    FIELDS.map(([name]) => readNumber(inputs[name])),
+    FIELDS.map(([name]) => fieldText(inputs[name])),
     {},
     { latest: "param-compare" },
-  ), render, message);
+  ), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

@@ -11,8 +11,7 @@
  * data-value, data-coverage, data-in-window, data-winner) and pool-output of out-cell
  * (buttons, data-value, data-selected); message (Python's ValueError).
  */
-import { el, messageArea, updateOnInput } from "./basics-kit.js";
-import { matrixGrid, numberField, panel, readNumber, runUpdates } from "./layers-kit.js";
+import { el, fieldText, matrixGrid, messageArea, numberField, panel, pythonUpdate, updateOnInput } from "./kit.js";
 
 const CODE = `import numpy as np
 from cnnlab import layer_demos
@@ -32,18 +31,18 @@ function describeWindows(result) {
 }
 
 CNNLab.widgets.register("pooling-compare", (element, options, runtime) => {
-  const form = el("form", { className: "cnnlab-form cnnlab-layers__form" });
-  const sizeInput = numberField(form, { name: "size", label: "size k", value: options.size ?? 2, min: 1 });
-  const strideInput = numberField(form, { name: "stride", label: "stride s", value: options.stride ?? 2, min: 1 });
-  const modeInput = el("select", { testid: "input-mode", attrs: { name: "mode" } },
-    el("option", { text: "max", attrs: { value: "max" } }),
-    el("option", { text: "mean", attrs: { value: "mean" } }));
+  const form = el("form", { class: "cnnlab-form cnnlab-layers__form" });
+  const sizeInput = numberField(form, { name: "size", label: "size k", value: options.size ?? 2 });
+  const strideInput = numberField(form, { name: "stride", label: "stride s", value: options.stride ?? 2 });
+  const modeInput = el("select", { testid: "input-mode", name: "mode" },
+    el("option", { text: "max", value: "max" }),
+    el("option", { text: "mean", value: "mean" }));
   modeInput.value = options.mode ?? "max";
   form.append(el("label", {}, "pooling ", modeInput));
 
-  const verdict = el("p", { className: "cnnlab-layers__verdict", testid: "verdict", attrs: { "aria-live": "polite" } });
-  const windows = el("p", { className: "cnnlab-layers__note", testid: "windows" });
-  const panels = el("div", { className: "cnnlab-layers__panels cnnlab-layers__panels--compact" });
+  const verdict = el("p", { class: "cnnlab-layers__verdict", testid: "verdict", "aria-live": "polite" });
+  const windows = el("p", { class: "cnnlab-layers__note", testid: "windows" });
+  const panels = el("div", { class: "cnnlab-layers__panels cnnlab-layers__panels--compact" });
   const message = messageArea();
   element.replaceChildren(form, message, verdict, windows, panels);
 
@@ -101,15 +100,15 @@ CNNLab.widgets.register("pooling-compare", (element, options, runtime) => {
       return { result, input, output, index };
     });
     panels.replaceChildren(...views.map(({ input, output, index }) => {
-      return el("div", { className: "cnnlab-layers__pair", testid: "pool-panel", attrs: { "data-index": index } },
+      return el("div", { class: "cnnlab-layers__pair", testid: "pool-panel", "data-index": index },
         panel(names[index], input), panel(`${modeInput.value} pooled`, output));
     }));
     select(...(selected[0] < o1 && selected[1] < o2 ? selected : [0, 0]));
   }
 
-  const update = runUpdates(element, () => runtime.eval(CODE, {
-    matrices: options.matrices, size: readNumber(sizeInput), stride: readNumber(strideInput),
+  const update = pythonUpdate(() => runtime.eval(CODE, {
+    matrices: options.matrices, size: fieldText(sizeInput), stride: fieldText(strideInput),
     mode: modeInput.value,
-  }, { latest: "pooling-compare" }), render, message);
+  }, { latest: "pooling-compare" }), render, { root: element, message });
   updateOnInput(form, update, runtime);
 });

@@ -10,7 +10,7 @@
  *   image / moved / conv1 / conv1-moved (canvases, data-min, data-max), gap (text, data-value),
  *   change-<layer> for relu1, pool1, relu2, pool2, fc2 (bars, data-value).
  */
-import { clearProblem, el, formatNumber, messageArea, paint, showProblem, updateOnInput } from "./basics-kit.js";
+import { el, fieldText, formatNumber, messageArea, paint, pythonUpdate, updateOnInput } from "./kit.js";
 
 const RESPONSE = `
 from cnnlab import digits, explain
@@ -24,24 +24,22 @@ const PICTURES = [
   ["conv1_moved", "conv1 map of the moved digit", true],
 ];
 
-const asInteger = (input) => (input.value.trim() === "" ? null : Number(input.value));
-
 CNNLab.widgets.register("shift-equivariance", (element, options, runtime) => {
   const digit = el("select", { testid: "digit" },
-    ...Array.from({ length: 10 }, (_, d) => el("option", { text: String(d), attrs: { value: String(d) } })));
+    ...Array.from({ length: 10 }, (_, d) => el("option", { text: String(d), value: String(d) })));
   digit.value = String(options.digit ?? 4);
   const slider = (name, value) => {
-    const input = el("input", { testid: name, attrs: { type: "range", min: "-4", max: "4", step: "1", "aria-label": name === "dy" ? "move down by dy pixels" : "move right by dx pixels" } });
+    const input = el("input", { testid: name, type: "range", min: "-4", max: "4", step: "1", "aria-label": name === "dy" ? "move down by dy pixels" : "move right by dx pixels" });
     input.value = String(value);
     return input;
   };
   const dy = slider("dy", options.dy ?? 0);
   const dx = slider("dx", options.dx ?? 1);
-  const dyText = el("span", { className: "cnnlab-shift__value" });
-  const dxText = el("span", { className: "cnnlab-shift__value" });
-  const channel = el("input", { testid: "channel", attrs: { type: "number", min: "0", max: "31", step: "1" } });
+  const dyText = el("span", { class: "cnnlab-shift__value" });
+  const dxText = el("span", { class: "cnnlab-shift__value" });
+  const channel = el("input", { testid: "channel", type: "number", step: "1", inputmode: "numeric" });
   channel.value = String(options.channel ?? 0);
-  const form = el("form", { className: "cnnlab-form cnnlab-shift__form" },
+  const form = el("form", { class: "cnnlab-form cnnlab-shift__form" },
     el("label", {}, "digit ", digit),
     el("label", {}, "dy (down) ", dy, dyText),
     el("label", {}, "dx (right) ", dx, dxText),
@@ -49,32 +47,26 @@ CNNLab.widgets.register("shift-equivariance", (element, options, runtime) => {
   const message = messageArea();
 
   const canvases = {};
-  const pictures = el("div", { className: "cnnlab-shift__pictures" }, ...PICTURES.map(([key, label]) => {
+  const pictures = el("div", { class: "cnnlab-shift__pictures" }, ...PICTURES.map(([key, label]) => {
     const testid = key.replace("_", "-");
-    canvases[key] = el("canvas", { className: "cnnlab-maps__map", testid, attrs: { role: "img", "aria-label": label } });
+    canvases[key] = el("canvas", { class: "cnnlab-maps__map", testid, role: "img", "aria-label": label });
     return el("figure", {}, canvases[key], el("figcaption", { text: label }));
   }));
   const gap = el("strong", { testid: "gap" });
-  const gapText = el("p", { className: "cnnlab-shift__gap", attrs: { "aria-live": "polite" } });
+  const gapText = el("p", { class: "cnnlab-shift__gap", "aria-live": "polite" });
   const bars = {};
-  const chart = el("div", { className: "cnnlab-shift__chart", attrs: { role: "list", "aria-label": "relative change of each layer's output" } },
+  const chart = el("div", { class: "cnnlab-shift__chart", role: "list", "aria-label": "relative change of each layer's output" },
     ...Object.entries(LAYERS).map(([layer, label]) => {
-      bars[layer] = { bar: el("span", { className: "cnnlab-shift__bar", testid: `change-${layer}` }), value: el("span") };
-      return el("div", { className: "cnnlab-shift__row", attrs: { role: "listitem" } },
-        el("span", { text: label }), el("span", { className: "cnnlab-shift__track" }, bars[layer].bar), bars[layer].value);
+      bars[layer] = { bar: el("span", { class: "cnnlab-shift__bar", testid: `change-${layer}` }), value: el("span") };
+      return el("div", { class: "cnnlab-shift__row", role: "listitem" },
+        el("span", { text: label }), el("span", { class: "cnnlab-shift__track" }, bars[layer].bar), bars[layer].value);
     }));
   element.replaceChildren(form, message, pictures, gapText,
-    el("p", { className: "cnnlab-shift__caption", text: "How much each layer's output changes, ‖A(moved) − A(digit)‖ / ‖A(digit) − A(blank)‖:" }),
+    el("p", { class: "cnnlab-shift__caption", text: "How much each layer's output changes, ‖A(moved) − A(digit)‖ / ‖A(digit) − A(blank)‖:" }),
     chart);
 
-  const update = async () => {
-    dyText.textContent = ` ${dy.value}`;
-    dxText.textContent = ` ${dx.value}`;
-    const vars = { digit: Number(digit.value), dy: Number(dy.value), dx: Number(dx.value), channel: asInteger(channel) };
-    element.dataset.state = "running";
-    try {
-      const result = await runtime.eval(RESPONSE, vars, { latest: "shift" });
-      clearProblem(message);
+  let vars = {};
+  const compute = pythonUpdate(() => runtime.eval(RESPONSE, vars, { latest: "shift" }), (result) => {
       PICTURES.forEach(([key, , signed]) => paint(canvases[key], result[key], { signed }));
       const value = result.equivariance_gap;
       gap.textContent = value === 0 || value >= 1e-3 ? formatNumber(value, 3) : value.toExponential(1);
@@ -88,11 +80,12 @@ CNNLab.widgets.register("shift-equivariance", (element, options, runtime) => {
         bar.dataset.value = change;
         value.textContent = formatNumber(change, 2);
       });
-      element.dataset.state = "done";
-    } catch (error) {
-      if (!showProblem(message, error)) return;
-      element.dataset.state = "error";
-    }
+  }, { root: element, message });
+  const update = () => {
+    dyText.textContent = ` ${dy.value}`;
+    dxText.textContent = ` ${dx.value}`;
+    vars = { digit: Number(digit.value), dy: Number(dy.value), dx: Number(dx.value), channel: fieldText(channel) };
+    compute();
   };
   updateOnInput(form, update, runtime);
 });

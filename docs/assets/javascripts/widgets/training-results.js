@@ -8,23 +8,23 @@
  * data-count; arrow keys move between them), details (the selected cell in words),
  * status (<output>: data-state, messages).
  */
-import { h, show } from "./model-kit.js";
+import { el, pythonUpdate } from "./kit.js";
 
 const DIGITS = Array.from({ length: 10 }, (_, d) => d);
 const number = new Intl.NumberFormat("en-US");
 const KEYS = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 
 CNNLab.widgets.register("training-results", (element, options, runtime) => {
-  const accuracy = h("p", { testid: "accuracy", class: "cnnlab-results__accuracy" });
-  const bars = h("div", { class: "cnnlab-results__bars", role: "list", "aria-label": "misclassified test images per digit" });
-  const grid = h("div", { class: "cnnlab-results__grid", role: "grid", "aria-label": "confusion matrix: rows true digit, columns predicted digit" });
-  const details = h("p", { testid: "details", class: "cnnlab-results__details", "aria-live": "polite" });
-  const status = h("output", { testid: "status", "aria-live": "polite" });
+  const accuracy = el("p", { testid: "accuracy", class: "cnnlab-results__accuracy" });
+  const bars = el("div", { class: "cnnlab-results__bars", role: "list", "aria-label": "misclassified test images per digit" });
+  const grid = el("div", { class: "cnnlab-results__grid", role: "grid", "aria-label": "confusion matrix: rows true digit, columns predicted digit" });
+  const details = el("p", { testid: "details", class: "cnnlab-results__details", "aria-live": "polite" });
+  const status = el("output", { testid: "status", "aria-live": "polite" });
   element.replaceChildren(
     accuracy,
-    h("div", { class: "cnnlab-results__panes" },
-      h("figure", { class: "cnnlab-results__pane" }, h("figcaption", {}, "Misclassified test images per digit"), bars),
-      h("figure", { class: "cnnlab-results__pane" }, h("figcaption", {}, "Confusion matrix (rows: true, columns: predicted)"), grid)),
+    el("div", { class: "cnnlab-results__panes" },
+      el("figure", { class: "cnnlab-results__pane" }, el("figcaption", {}, "Misclassified test images per digit"), bars),
+      el("figure", { class: "cnnlab-results__pane" }, el("figcaption", {}, "Confusion matrix (rows: true, columns: predicted)"), grid)),
     details, status,
   );
 
@@ -50,24 +50,24 @@ CNNLab.widgets.register("training-results", (element, options, runtime) => {
     const { float32, compact } = result.test_accuracy;
     accuracy.textContent = `Test accuracy ${compact.toFixed(2)}% with the shipped (compact) weights, ${float32.toFixed(2)}% as trained (float32).`;
     const most = Math.max(1, ...result.errors);
-    bars.replaceChildren(...DIGITS.map((d) => h("div", {
+    bars.replaceChildren(...DIGITS.map((d) => el("div", {
       class: "cnnlab-results__bar", role: "listitem", testid: "bar",
       "data-digit": d, "data-accuracy": result.per_class_accuracy[d], "data-errors": result.errors[d],
     },
-    h("span", { class: "cnnlab-results__digit" }, String(d)),
-    h("span", { class: "cnnlab-results__track" }, h("span", { class: "cnnlab-results__fill", style: `width:${(100 * result.errors[d]) / most}%` })),
-    h("span", { class: "cnnlab-results__label" }, `${result.errors[d]} wrong · ${result.per_class_accuracy[d].toFixed(2)}%`))));
+    el("span", { class: "cnnlab-results__digit" }, String(d)),
+    el("span", { class: "cnnlab-results__track" }, el("span", { class: "cnnlab-results__fill", style: `width:${(100 * result.errors[d]) / most}%` })),
+    el("span", { class: "cnnlab-results__label" }, `${result.errors[d]} wrong · ${result.per_class_accuracy[d].toFixed(2)}%`))));
 
     const largest = Math.max(1, ...result.confusion.flatMap((row, i) => row.filter((_, j) => j !== i)));
-    const header = h("div", { role: "row", class: "cnnlab-results__row" },
-      h("span", { role: "columnheader", class: "cnnlab-results__head" }, "↓→"),
-      DIGITS.map((d) => h("span", { role: "columnheader", class: "cnnlab-results__head" }, String(d))));
+    const header = el("div", { role: "row", class: "cnnlab-results__row" },
+      el("span", { role: "columnheader", class: "cnnlab-results__head" }, "↓→"),
+      DIGITS.map((d) => el("span", { role: "columnheader", class: "cnnlab-results__head" }, String(d))));
     cells = [];
-    const rows = DIGITS.map((i) => h("div", { role: "row", class: "cnnlab-results__row" },
-      h("span", { role: "rowheader", class: "cnnlab-results__head" }, String(i)),
+    const rows = DIGITS.map((i) => el("div", { role: "row", class: "cnnlab-results__row" },
+      el("span", { role: "rowheader", class: "cnnlab-results__head" }, String(i)),
       DIGITS.map((j) => {
         const count = result.confusion[i][j];
-        const cell = h("button", {
+        const cell = el("button", {
           type: "button", role: "gridcell", testid: "cell", tabindex: -1,
           class: `cnnlab-results__cell${i === j ? " cnnlab-results__cell--diagonal" : ""}`,
           "data-true": i, "data-predicted": j, "data-count": count,
@@ -96,5 +96,6 @@ CNNLab.widgets.register("training-results", (element, options, runtime) => {
     select(i, j, true);
   });
 
-  runtime.onReady(() => show(status, runtime.call("cnnlab.results.load_results", ["pretrained"]), render));
+  runtime.onReady(pythonUpdate(() => runtime.call("cnnlab.results.load_results", ["pretrained"]), render,
+    { root: element, message: status }));
 });

@@ -9,33 +9,28 @@
  *   usage-cell (data-index in the padded input, data-count, data-padding), window
  *   (data-index = output i, data-start), output-count (o as text).
  */
-import { clearProblem, el, messageArea, showProblem, updateOnInput } from "./basics-kit.js";
+import { el, fieldText, messageArea, numberField, pythonUpdate, updateOnInput } from "./kit.js";
 
 const USAGE = `
-from cnnlab import explain, signal
+from cnnlab import bounds, explain, signal
+n, m = bounds.check("usage-count", n=n, m=m).values()
 padding = signal.padding_for(mode, m)
-{"padding": padding, "counts": explain.input_usage(n, m, padding),
+{"n": n, "m": m, "padding": padding, "counts": explain.input_usage(n, m, padding),
  "output_size": signal.output_size(n, m, padding)}
 `;
-const MAX_N = 16; // what the drawing holds; Python itself takes any size
-const MAX_M = 9;
-
-const asInteger = (input) => (input.value.trim() === "" ? null : Number(input.value));
 
 CNNLab.widgets.register("usage-count", (element, options, runtime) => {
-  const n = el("input", { testid: "input-n", attrs: { type: "number", min: "1", max: String(MAX_N), step: "1" } });
-  const m = el("input", { testid: "input-m", attrs: { type: "number", min: "1", max: String(MAX_M), step: "1" } });
-  n.value = options.n ?? 5;
-  m.value = options.m ?? 3;
+  const form = el("form", { class: "cnnlab-form" });
+  const n = numberField(form, { name: "n", label: "input size n", value: options.n ?? 5 });
+  const m = numberField(form, { name: "m", label: "kernel size m", value: options.m ?? 3 });
   const mode = el("select", { testid: "mode" },
-    ...["valid", "same", "full"].map((name) => el("option", { text: name, attrs: { value: name } })));
+    ...["valid", "same", "full"].map((name) => el("option", { text: name, value: name })));
   mode.value = options.mode ?? "valid";
-  const form = el("form", { className: "cnnlab-form" },
-    el("label", {}, "input size n ", n), el("label", {}, "kernel size m ", m), el("label", {}, "padding ", mode));
+  form.append(el("label", {}, "padding ", mode));
   const message = messageArea();
-  const summary = el("p", { className: "cnnlab-usage__summary", testid: "summary", attrs: { "aria-live": "polite" } });
-  const grid = el("div", { className: "cnnlab-usage__grid" });
-  const scroller = el("div", { className: "cnnlab-usage__scroll" }, grid);
+  const summary = el("p", { class: "cnnlab-usage__summary", testid: "summary", "aria-live": "polite" });
+  const grid = el("div", { class: "cnnlab-usage__grid" });
+  const scroller = el("div", { class: "cnnlab-usage__scroll" }, grid);
   element.replaceChildren(form, message, summary, scroller);
 
   const draw = (result, size, kernel) => {
@@ -48,21 +43,21 @@ CNNLab.widgets.register("usage-count", (element, options, runtime) => {
       return node;
     };
     const cells = [
-      place(el("span", { className: "cnnlab-usage__name", text: "reads" }), 1, -1),
-      place(el("span", { className: "cnnlab-usage__name", text: "xᵖ" }), 2, -1),
+      place(el("span", { class: "cnnlab-usage__name", text: "reads" }), 1, -1),
+      place(el("span", { class: "cnnlab-usage__name", text: "xᵖ" }), 2, -1),
     ];
     counts.forEach((count, j) => {
       const padding = j < before || j >= before + size;
-      const bar = el("span", { className: "cnnlab-usage__bar" }, el("span", { text: String(count) }));
+      const bar = el("span", { class: "cnnlab-usage__bar" }, el("span", { text: String(count) }));
       bar.style.setProperty("--fill", String(count / kernel));
-      const cell = el("span", { className: `cnnlab-usage__cell${padding ? " is-padding" : ""}`, testid: "usage-cell" },
+      const cell = el("span", { class: `cnnlab-usage__cell${padding ? " is-padding" : ""}`, testid: "usage-cell" },
         el("b", { text: padding ? "0" : `x${toSubscript(j - before)}` }));
       Object.assign(cell.dataset, { index: j, count, padding });
       cell.setAttribute("aria-label", `${padding ? "padding zero" : `x[${j - before}]`}: read by ${count} output${count === 1 ? "" : "s"}`);
       cells.push(place(bar, 1, j), place(cell, 2, j));
     });
     for (let i = 0; i < o; i += 1) {
-      const span = el("span", { className: "cnnlab-usage__window", testid: "window", text: `y${toSubscript(i)}` });
+      const span = el("span", { class: "cnnlab-usage__window", testid: "window", text: `y${toSubscript(i)}` });
       Object.assign(span.dataset, { index: i, start: i });
       cells.push(place(span, 3 + i, i, kernel));
     }
@@ -78,24 +73,8 @@ CNNLab.widgets.register("usage-count", (element, options, runtime) => {
     );
   };
 
-  const update = async () => {
-    const vars = { n: asInteger(n), m: asInteger(m), mode: mode.value };
-    element.dataset.state = "running";
-    try {
-      if (vars.n > MAX_N || vars.m > MAX_M) {
-        throw Object.assign(new Error(`The drawing holds n ≤ ${MAX_N} and m ≤ ${MAX_M}; got n = ${vars.n}, m = ${vars.m}.`), { name: "ValueError" });
-      }
-      const result = await runtime.eval(USAGE, vars, { latest: "usage" });
-      clearProblem(message);
-      element.classList.remove("is-stale");
-      draw(result, vars.n, vars.m);
-      element.dataset.state = "done";
-    } catch (error) {
-      if (!showProblem(message, error)) return;
-      element.dataset.state = "error";
-      element.classList.add("is-stale");
-    }
-  };
+  const update = pythonUpdate(() => runtime.eval(USAGE, { n: fieldText(n), m: fieldText(m), mode: mode.value },
+    { latest: "usage" }), (result) => draw(result, result.n, result.m), { root: element, message });
   updateOnInput(form, update, runtime);
 });
 

@@ -30,7 +30,8 @@ import linecache
 import os
 import sys
 import traceback
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # Characters of output kept per cell: plenty to read, small enough for the page to stay fast.
 OUTPUT_LIMIT = 20_000
@@ -83,13 +84,9 @@ class _Stream(io.TextIOBase):
 
 @contextlib.contextmanager
 def _numpy_1x_reprs() -> Iterator[None]:
-    """Print NumPy scalars as NumPy 1.x does (``5.0``, not ``np.float64(5.0)``).
-
-    The browser runs NumPy 1.17; asking NumPy 2 for its legacy reprs keeps the build-time
-    output and the browser's output alike.
-    """
+    """Print NumPy scalars as the book does, with NumPy 1.x (``5.0``, not ``np.float64(5.0)``)."""
     numpy = sys.modules.get("numpy")
-    if numpy is None or int(numpy.__version__.split(".")[0]) < 2:
+    if numpy is None:
         yield
         return
     with numpy.printoptions(legacy="1.25"):

@@ -1,6 +1,0 @@
-"""labrunner: the Python side of the site's code cells and widgets.
-
-One copy of this code runs in two places: in the MkDocs build (native CPython) to compute
-every cell's output, and in the page's Pyodide worker (Python 3.8) to run the visitor's edits
-and the widgets' calls. So it must stay Python 3.8 compatible, like ``cnnlab``.
-"""
