@@ -11,7 +11,7 @@
  * as the page opens, to show them.
  */
 
-import { button, CodeBox, editorLoader, RUN_KEYS } from "./code-box.js";
+import { button, CodeBox, editorLoader, RUN_KEYS, showKeptEdits } from "./code-box.js";
 
 const STOPPED_NOTE =
   "Stopped: the page's Python was ended and restarted. Variables from earlier cells are gone; " +
@@ -133,12 +133,8 @@ class Cell {
 export function mountCells(container, page, editorURL) {
   const loadEditor = editorLoader(editorURL);
   const elements = [...container.querySelectorAll('[data-testid="code-cell"]')];
-  setTimeout(async () => {
+  setTimeout(() => {
     page.cells = elements.filter((element) => element.isConnected).map((element) => new Cell(element, page, loadEditor));
-    // Cells with kept edits show them in their editor: one editor per task.
-    for (const cell of page.cells.filter((c) => c.box.isEdited)) {
-      await cell.box.ensureEditor();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+    showKeptEdits(page.cells.map((cell) => cell.box));
   }, 0);
 }

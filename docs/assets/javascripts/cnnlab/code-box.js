@@ -36,6 +36,14 @@ export function editorLoader(editorURL) {
   };
 }
 
+/** Boxes with kept edits show them in their editor as the page opens: one editor per task. */
+export async function showKeptEdits(boxes) {
+  for (const box of boxes.filter((b) => b.isEdited)) {
+    await box.ensureEditor();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
 export const RUN_KEYS = /Mac|iPhone|iPad/.test(navigator.platform) ? "⌘+Enter" : "Ctrl+Enter";
 
 export class CodeBox {

@@ -13,7 +13,7 @@
  * Progress stays in this browser: localStorage "cnnlab:progress:<id>" = "solved" | "tried".
  */
 
-import { button, CodeBox, editorLoader, RUN_KEYS, storage } from "./code-box.js";
+import { button, CodeBox, editorLoader, RUN_KEYS, showKeptEdits, storage } from "./code-box.js";
 
 const PROGRESS = "cnnlab:progress:";
 const STATUS_TEXT = { solved: "solved", tried: "tried", new: "not started" };
@@ -183,6 +183,7 @@ export function mountExercises(container, page, editorURL) {
   if (!roots.length) return;
   setTimeout(() => {
     page.exercises = roots.filter((root) => root.isConnected).map((root) => new Exercise(root, page, loadEditor));
+    showKeptEdits(page.exercises.map((exercise) => exercise.box));
   }, 0);
 }
 
