@@ -45,7 +45,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from code_cells import BUILD_TIMEOUT_S, time_limit, working_directory
+from code_cells import BUILD_TIMEOUT_S, add_fences, time_limit, working_directory
 from node_helper import NodeHelper
 
 log = logging.getLogger("mkdocs.plugins.exercises")
@@ -202,14 +202,10 @@ def check_exercise(exercise: Exercise, page: str) -> None:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     state.config_dir = Path(config.config_file_path).parent
     state.catalogue = []
-    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault(
-        "custom_fences", []
-    )
-    ours = [
+    add_fences(config, [
         {"name": "exercise", "class": "cnnlab-exercise", "format": format_exercise},
         {"name": "exercise-progress", "class": "cnnlab-progress", "format": format_progress},
-    ]
-    fences[:] = [f for f in fences if f["name"] not in ("exercise", "exercise-progress")] + ours
+    ])
     return config
 
 
