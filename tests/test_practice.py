@@ -102,6 +102,49 @@ def test_a_2d_result_wrong_in_one_place_gets_a_picture_with_the_window():
     assert "window X padded[" in feedback["message"]
 
 
+def test_a_wrong_shape_names_both_shapes_and_the_formula():
+    code = (
+        "from cnnlab import signal\n"
+        "def conv2d(X, W, p=(0, 0), s=(1, 1)):\n"
+        "    return signal.conv2d(X, W, (0, 0), s)\n"
+    )
+    feedback = grade("conv2d_function", code, {"name": "conv2d"})
+    assert feedback["kind"] == "shape"
+    assert "has shape (" in feedback["message"] and ", expected (" in feedback["message"]
+    assert "rows o = floor((n + 2p − m)/s) + 1 = " in feedback["message"]
+
+
+def test_the_page_example_of_conv1d_hard_coded_does_not_pass():
+    y = signal.conv1d([1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2], p=2).tolist()
+    code = f"def conv1d(x, w, p=0, s=1):\n    return {y}\n"
+    feedback = grade("conv1d_function", code, {"name": "conv1d"})
+    assert not feedback["passed"] and feedback["kind"] in ("shape", "values")
+
+
+@pytest.mark.parametrize(
+    ("pool", "kind", "words"),
+    [
+        ("layers.max_pool2d(X[None, None], k, k)", "passed", "Right"),
+        ("layers.avg_pool2d(X[None, None], k, k)", "pooling", "max pooling keeps the largest"),
+        ("layers.max_pool2d(X[None, None], k, 1)", "stride", "overlap (stride 1)"),
+    ],
+)
+def test_pooling_mistakes_are_named(pool, kind, words):
+    code = f"from cnnlab import layers\ndef max_pool2d(X, k):\n    return {pool}[0, 0]\n"
+    feedback = grade("pool2d_function", code, {})
+    assert feedback["kind"] == kind
+    assert words in feedback["message"]
+
+
+@pytest.mark.parametrize(
+    ("flip", "words"),
+    [("X[:, :, ::-1, :]", "upside down"), ("X[:, ::-1]", "channels"), ("X[::-1]", "batch")],
+)
+def test_a_flip_along_the_wrong_axis_names_the_axis(flip, words):
+    feedback = grade("flip_function", f"def flip_horizontal(X):\n    return {flip}\n", {})
+    assert feedback["kind"] == "axis" and words in feedback["message"]
+
+
 def test_grid_picture_window_is_the_input_that_produced_the_cell():
     rng = np.random.default_rng(0)
     X, W = rng.normal(size=(6, 7)), rng.normal(size=(3, 2))
