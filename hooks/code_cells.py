@@ -221,16 +221,22 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         raise SuperFencesException("code_cells needs pymdownx.superfences in markdown_extensions")
     state.docs_dir = Path(config.docs_dir)
     state.config_dir = Path(config.config_file_path).parent
-    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault(
-        "custom_fences", []
-    )
-    ours = [
+    add_fences(config, [
         {"name": "pyodide", "class": "cnnlab-cell", "format": format_cell,
          "validator": validate_cell},
         {"name": "widget", "class": "cnnlab-widget", "format": format_widget},
-    ]
-    fences[:] = [f for f in fences if f["name"] not in ("pyodide", "widget")] + ours
+    ])
     return config
+
+
+def add_fences(config: MkDocsConfig, ours: list[dict]) -> None:
+    """Add superfences custom fences, replacing any of the same names (``mkdocs serve``
+    configures again on each rebuild)."""
+    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault(
+        "custom_fences", []
+    )
+    names = {fence["name"] for fence in ours}
+    fences[:] = [fence for fence in fences if fence["name"] not in names] + ours
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:

@@ -27,7 +27,7 @@ from mkdocs.utils import get_relative_url
 
 import site_build
 
-RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget)"')  # from code_cells.py
+RUNNABLE_PAGE = re.compile(r'<div class="cnnlab-(cell|widget|exercise)"')  # the fence hooks
 VERSION_SPAN = re.compile(r'<span data-runtime-version="(\w+)"></span>')
 
 

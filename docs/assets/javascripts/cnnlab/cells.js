@@ -11,17 +11,11 @@
  * as the page opens, to show them.
  */
 
+import { button, CodeBox, editorLoader, RUN_KEYS, showKeptEdits } from "./code-box.js";
+
 const STOPPED_NOTE =
   "Stopped: the page's Python was ended and restarted. Variables from earlier cells are gone; " +
   "running a cell runs the cells above it again first.\n";
-
-function storage() {
-  try {
-    return window.localStorage;
-  } catch {
-    return null; // storage disabled: edits are simply not kept
-  }
-}
 
 function renderSegments(output, segments) {
   output.replaceChildren(
@@ -34,36 +28,18 @@ function renderSegments(output, segments) {
   );
 }
 
-function button(label, testid, title) {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.className = `cnnlab-button cnnlab-button--${testid}`;
-  element.dataset.testid = testid;
-  element.textContent = label;
-  element.title = title;
-  return element;
-}
-
 class Cell {
   constructor(element, page, loadEditor) {
     this.element = element;
     this.page = page;
-    this.loadEditor = loadEditor;
     this.index = Number(element.dataset.cellIndex);
     this.label = `<cell ${this.index + 1}>`;
     this.shared = !("fresh" in element.dataset);
     this.buildless = "nobuild" in element.dataset;
-    this.view = element.querySelector('[data-testid="code-view"]');
-    const lines = this.view.querySelectorAll(".cnnlab-code__line");
-    this.original = [...lines].map((line) => line.textContent).join("\n");
     this.ranIn = 0; // the runtime generation this cell last ran in
     this.running = false;
     this.note = ""; // what the output says while the cell runs
-    this.storageKey = `cnnlab:cell:${page.path}#${this.index}:${element.dataset.hash}`;
-    this.editorHost = element.querySelector('[data-testid="code-editor"]');
     this.output = element.querySelector('[data-testid="output"]');
-    this.editorLabel = `Python code, cell ${this.index + 1}. Ctrl+Enter runs it; Escape then Tab leaves the editor.`;
-
     this.run = button("Run", "run", "Run this cell (Ctrl+Enter)");
     this.reset = button("Reset", "reset", "Back to the page's code");
     this.stop = button("Stop", "stop", "Stop Python (restarts it)");
@@ -72,97 +48,29 @@ class Cell {
     bar.className = "cnnlab-cell__bar";
     this.hint = document.createElement("span");
     this.hint.className = "cnnlab-cell__hint";
-    this.hint.textContent = `${/Mac|iPhone|iPad/.test(navigator.platform) ? "⌘" : "Ctrl"}+Enter runs`;
+    this.hint.textContent = `${RUN_KEYS} runs`;
     bar.append(this.run, this.reset, this.stop, this.hint);
-    this.editorHost.after(bar);
-
     this.run.addEventListener("click", () => this.runWithPrerequisites());
-    this.reset.addEventListener("click", () => this.resetCode());
+    this.reset.addEventListener("click", () => this.box.setCode(this.box.original));
     this.stop.addEventListener("click", () => page.runtime.restart(STOPPED_NOTE));
-    this.code = this.saved() ?? this.original;
+    this.box = new CodeBox({
+      element,
+      storageKey: `cnnlab:cell:${page.path}#${this.index}:${element.dataset.hash}`,
+      label: `Python code, cell ${this.index + 1}. ${RUN_KEYS} runs it; Escape then Tab leaves the editor.`,
+      loadEditor,
+      onRun: () => this.runWithPrerequisites(),
+      onEdit: () => this.markEdited(),
+      onEditorError: (error) => {
+        this.hint.textContent = `The editor could not load (${error.message}); Run runs the code shown.`;
+      },
+    });
+    this.box.host.after(bar);
     this.markEdited();
     page.runtime.onStatus(() => this.followRuntime());
-
-    // Until the editor exists, the code stands in for it: focusable, labelled like it.
-    this.view.tabIndex = 0;
-    this.view.setAttribute("role", "textbox");
-    this.view.setAttribute("aria-multiline", "true");
-    this.view.setAttribute("aria-label", this.editorLabel);
-    this.view.addEventListener("focus", () => this.openEditor());
-    this.view.addEventListener("pointerdown", (event) => {
-      // A click puts the editor's cursor where it was; a touch focuses the code (then the
-      // editor) only when it is a tap, not a scroll.
-      if (event.pointerType !== "mouse" || event.button !== 0) return;
-      event.preventDefault(); // no focus, no selection on the code that is about to go
-      this.openEditor({ x: event.clientX, y: event.clientY });
-    });
-    this.view.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) this.runWithPrerequisites();
-    });
-  }
-
-  /** Create the editor in place of the code, once; false if it could not load. */
-  async ensureEditor() {
-    if (!this.editor) {
-      let createEditor;
-      try {
-        createEditor = await this.loadEditor();
-      } catch (error) {
-        this.hint.textContent = `The editor could not load (${error.message}); Run runs the code shown.`;
-        return false;
-      }
-      if (!this.editor && this.element.isConnected) this.mountEditor(createEditor);
-    }
-    return Boolean(this.editor);
-  }
-
-  /** The editor, focused, its cursor at the point `at` (client coordinates) if given. */
-  async openEditor(at) {
-    if (await this.ensureEditor()) this.editor.focus(at);
-  }
-
-  saved() {
-    const store = storage();
-    if (!store) return null;
-    // Edits of an older version of the author's code are stale: drop them.
-    const prefix = this.storageKey.slice(0, this.storageKey.lastIndexOf(":") + 1);
-    for (let i = store.length - 1; i >= 0; i -= 1) {
-      const key = store.key(i);
-      if (key.startsWith(prefix) && key !== this.storageKey) store.removeItem(key);
-    }
-    return store.getItem(this.storageKey);
-  }
-
-  mountEditor(createEditor) {
-    this.editor = createEditor({
-      parent: this.editorHost,
-      doc: this.code,
-      label: this.editorLabel,
-      onRun: () => this.runWithPrerequisites(),
-      onChange: (code) => this.edited(code),
-    });
-    this.view.remove();
-    this.element.classList.add("cnnlab-cell--editable");
-  }
-
-  edited(code) {
-    this.code = code;
-    const store = storage();
-    if (store) {
-      if (code === this.original) store.removeItem(this.storageKey);
-      else store.setItem(this.storageKey, code);
-    }
-    this.markEdited();
   }
 
   markEdited() {
-    this.element.classList.toggle("cnnlab-cell--edited", this.code !== this.original);
-    this.reset.disabled = this.code === this.original;
-  }
-
-  resetCode() {
-    this.editor?.setCode(this.original);
-    this.edited(this.original);
+    this.reset.disabled = !this.box.isEdited;
   }
 
   async runWithPrerequisites() {
@@ -221,7 +129,7 @@ class Cell {
     const generation = runtime.generation;
     this.begin();
     try {
-      const result = await runtime.run(this.code, { label: this.label, fresh: !this.shared });
+      const result = await runtime.run(this.box.code, { label: this.label, fresh: !this.shared });
       this.ranIn = generation;
       this.finish(result.segments, result.ok ? "done" : "error");
       return true;
@@ -241,18 +149,10 @@ class Cell {
  * @param {URL} editorURL  the CodeMirror bundle, imported when a cell first needs its editor
  */
 export function mountCells(container, page, editorURL) {
-  let editorModule = null;
-  const loadEditor = () => {
-    editorModule ??= import(editorURL.href).then(({ createEditor }) => createEditor);
-    return editorModule;
-  };
+  const loadEditor = editorLoader(editorURL);
   const elements = [...container.querySelectorAll('[data-testid="code-cell"]')];
-  setTimeout(async () => {
+  setTimeout(() => {
     page.cells = elements.filter((element) => element.isConnected).map((element) => new Cell(element, page, loadEditor));
-    // Cells with kept edits show them in their editor: one editor per task.
-    for (const cell of page.cells.filter((c) => c.code !== c.original)) {
-      await cell.ensureEditor();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+    showKeptEdits(page.cells.map((cell) => cell.box));
   }, 0);
 }

@@ -3,7 +3,7 @@
  *
  * On each page that runs Python (it has a [data-testid="runtime-status"] element, added by
  * hooks/page_runtime.py) it starts one Web Worker with Pyodide, shows its progress, and sets
- * up the page's code cells and widgets. With mkdocs-material's instant navigation the page
+ * up the page's code cells, exercises and widgets. With mkdocs-material's instant navigation the page
  * changes without a reload: `document$` emits, and the previous page's worker, unless it failed
  * or is running a cell (which might never end), is kept (across pages without Python too) and
  * handed to the next page that runs Python: one Python for the whole visit, a fresh namespace
@@ -14,6 +14,7 @@
  * How to write cells and widgets: docs/contributing/authoring.md.
  */
 import { mountCells } from "./cells.js";
+import { mountExercises, mountProgress } from "./exercises.js";
 import { NDArray, Runtime, showStatus } from "./runtime.js";
 import { mountWidgets, register } from "./widgets.js";
 
@@ -62,6 +63,7 @@ async function enterPage() {
   const status = document.querySelector('[data-testid="runtime-status"]');
   if (current && current.status === status) return; // same page (e.g. an anchor link)
   leavePage();
+  mountProgress(document.querySelector("article") || document.body, siteRoot);
   if (!status) return;
   // The page's inline script (hooks/page_runtime.py) started the worker as the page opened,
   // unless the previous page left one.
@@ -80,6 +82,7 @@ async function enterPage() {
   runtime.start();
   const content = status.closest("article") || document.body;
   mountCells(content, page, editorURL);
+  mountExercises(content, page, editorURL);
   const cleanups = await mountWidgets(content, runtime, widgetsBase);
   if (current && current.runtime === runtime) current.cleanups.push(...cleanups);
   else cleanups.forEach((cleanup) => cleanup());
