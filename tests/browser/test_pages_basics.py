@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from cells_check import numbers
 
-from cnnlab import model, signal
-from cnnlab.pages import digits, explain
+from cnnlab import digits, model, signal
+from cnnlab.pages import explain
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK_X, BOOK_W = [1, 3, 2, 4, 5, 6, 1, 3], [1, 0, 3, 1, 2]

@@ -8,7 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab.pages import bounds, digits, explain, layer_demos, layout, stability
+from cnnlab import digits
+from cnnlab.pages import bounds, explain, layer_demos, layout, stability
 from cnnlab.pages.bounds import Choice, Numbers, Real, Whole
 
 EXCEPTION_NAMES = re.compile(r"\b\w*(Error|Exception)\b|NoneType|Traceback")

@@ -1,4 +1,4 @@
-"""cnnlab.pages.explain (the widgets' numbers) and cnnlab.pages.digits (synthetic sample digits)."""
+"""cnnlab.pages.explain (the widgets' numbers) and cnnlab.digits (synthetic sample digits)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import model, signal
-from cnnlab.pages import digits, explain
+from cnnlab import digits, model, signal
+from cnnlab.pages import explain
 
 PRETRAINED = Path(__file__).resolve().parents[2] / "pretrained"
 SEEDS = range(12)

@@ -9,8 +9,8 @@ import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
 from tests.chapter_examples import BOOK_W, BOOK_X, NOTES_POOLED, NOTES_X1, NOTES_X2
 
-from cnnlab import layers, model
-from cnnlab.pages import digits, layer_demos
+from cnnlab import digits, layers, model
+from cnnlab.pages import layer_demos
 
 
 # ---------------------------------------------------------------- parse_matrix

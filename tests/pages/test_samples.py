@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab.pages import digits, samples
+from cnnlab import digits
+from cnnlab.pages import samples
 
 
 @pytest.mark.parametrize(("call", "message"), [

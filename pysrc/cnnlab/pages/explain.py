@@ -21,9 +21,9 @@ import re
 
 import numpy as np
 
-from .. import layers, model, signal
+from .. import digits, layers, model, signal
 from ..signal import Padding, Signal
-from . import bounds, digits
+from . import bounds
 
 SHIFT_LAYERS = ("relu1", "pool1", "relu2", "pool2", "fc2")
 """The layers :func:`shift_response` compares, in network order: each convolution after its
@@ -162,7 +162,7 @@ def pretrained(folder: str = "pretrained") -> dict[str, np.ndarray]:
 
 def digit_feature_maps(digit: int, slant: float = 0.0,
                        folder: str = "pretrained") -> dict[str, np.ndarray | int]:
-    """A synthetic digit (:func:`cnnlab.pages.digits.draw_digit`) through the pretrained network.
+    """A synthetic digit (:func:`cnnlab.digits.draw_digit`) through the pretrained network.
 
     Returns
     -------
@@ -320,6 +320,6 @@ def usage_count(n: int, m: int, mode: str) -> dict[str, object]:
 def shift_demo(digit: int, dy: int, dx: int, channel: int = 0,
                folder: str = "pretrained") -> dict[str, np.ndarray | float | dict[str, float]]:
     """The shift-equivariance widget: :func:`shift_response` of a synthetic digit
-    (:func:`cnnlab.pages.digits.draw_digit`) through the pretrained network.
+    (:func:`cnnlab.digits.draw_digit`) through the pretrained network.
     """
     return shift_response(digits.draw_digit(digit), pretrained(folder), dy, dx, channel)

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import layers, model, signal
-from . import bounds, digits, explain
+from .. import digits, layers, model, signal
+from . import bounds, explain
 
 IntPair = int | tuple[int, int]
 Breakdown = dict[str, Any]
@@ -255,7 +255,7 @@ def dropout_demo(p: float, seed: int = 0, shape: tuple = (10, 10), masks: int = 
 
 # ---------------------------------------------------------------- Monte-Carlo dropout
 def blended_digit(first: int, second: int, mix: float) -> np.ndarray:
-    """A digit between two synthetic digits (:func:`cnnlab.pages.digits.draw_digit`):
+    """A digit between two synthetic digits (:func:`cnnlab.digits.draw_digit`):
     ``(1 - mix) · first + mix · second``, a (1, 1, 28, 28) network input that the
     network may well be unsure about.
 

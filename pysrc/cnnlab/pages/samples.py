@@ -1,7 +1,7 @@
 """Sample images drawn with NumPy, for pages that need a picture but have no MNIST.
 
 - :func:`scene` paints a small colour image (sky, sun, hill, house), (3, H, W) in [0, 1];
-- :func:`text_image` prints a grey image (a digit of :mod:`cnnlab.pages.digits`) as characters,
+- :func:`text_image` prints a grey image (a digit of :mod:`cnnlab.digits`) as characters,
   for cell outputs;
 - :func:`augmentation_gallery` applies the chapter's augmentations to a digit and to the
   scene, for the augmentation page's widget.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import augment
-from .digits import draw_digit
+from ..digits import draw_digit
 
 
 def scene(size: int = 32) -> np.ndarray:
@@ -71,7 +71,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def augmentation_gallery(seed: int, value: int = 7, jitter: float = 0.5) -> dict:
-    """The augmentations of the chapter applied to a digit (:func:`cnnlab.pages.digits.draw_digit`)
+    """The augmentations of the chapter applied to a digit (:func:`cnnlab.digits.draw_digit`)
     and to :func:`scene`.
 
     Returns ``{"digit": panels, "colour": panels}``; each panel is a dict with ``name``,

@@ -1,6 +1,6 @@
 /*
  * feature-maps: the pretrained network's conv1 kernels and, for a synthetic digit drawn by
- * NumPy (cnnlab.pages.digits), its conv1 and conv2 feature maps, all from
+ * NumPy (cnnlab.digits), its conv1 and conv2 feature maps, all from
  * cnnlab.pages.explain.digit_feature_maps in the page's Python. Needs `runtime: {weights: true}`.
  *
  * Options: digit (0-9, default 3), slant (default 0),

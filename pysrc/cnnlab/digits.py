@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..preprocess import preprocess
+from .preprocess import preprocess
 
 CANVAS = 64
 """Side of the square canvas the strokes are rendered on, in pixels, before preprocessing scales
