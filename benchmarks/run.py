@@ -310,7 +310,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"comma-separated groups, of {', '.join(GROUPS)}")
     parser.add_argument("--with-test-suite", action="store_true",
                         help="also time the whole test suite")
-    parser.add_argument("--site", type=Path, help="serve this build instead of building")
+    parser.add_argument("--site", type=Path,
+                        help="serve this build instead of building (if built for another port,"
+                        " its pages load anew on navigation: the theme matches them by host only)")
     parser.add_argument("--page", default=DRAW_PAGE, help="the page that runs the model")
     parser.add_argument("--text-page", default=TEXT_PAGE, help="a page that runs no Python")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for latest.json/.md")
